@@ -1,0 +1,53 @@
+"""The root command group and what every subcommand shares."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from newsbot import __version__
+from newsbot.app import App, open_app, prepare_store
+from newsbot.config import Settings, load_settings
+from newsbot.logs import setup_logging
+
+T = TypeVar("T")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="newsbot")
+@click.option(
+    "--database-url",
+    metavar="URL",
+    default=None,
+    help="Article store (default: NEWSBOT_DATABASE_URL or sqlite:///./newsbot.db).",
+)
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    """newsbot: pushes a newsroom's headlines to Telegram and Slack, and answers readers."""
+    overrides: dict[str, Any] = {}
+    if database_url:
+        overrides["database_url"] = database_url
+    settings = load_settings(**overrides)
+    setup_logging(settings.log_level)
+    ctx.obj = settings
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    settings = ctx.find_root().obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def run_with_app(ctx: click.Context, work: Callable[[App], Awaitable[T]]) -> T:
+    """Migrate-if-embedded, open the app, run one coroutine, close everything."""
+    settings = settings_of(ctx)
+    prepare_store(settings)
+
+    async def runner() -> T:
+        async with open_app(settings) as app:
+            return await work(app)
+
+    return asyncio.run(runner())

@@ -1,0 +1,89 @@
+"""Settings: the one place that knows environment variable names.
+
+Every value comes from ``NEWSBOT_*`` environment variables or a ``.env`` file in the working
+directory; ``.env.example`` lists them all. Secrets are ``SecretStr`` so they never show up in a
+repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from newsbot.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///./newsbot.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL of the article store; SQLite file by default",
+    )
+    timezone: str = Field(default="Asia/Seoul", description="zone for display and day windows")
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+    debug: bool = Field(default=False, description="print tracebacks for unexpected errors")
+
+    http_timeout: float = Field(default=10.0, gt=0, description="seconds per feed request")
+    http_user_agent: str = Field(default="newsbot/0.1 (+feed reader)")
+    feed_max_bytes: int = Field(default=5_000_000, gt=0, description="largest feed body accepted")
+    feed_default_interval: int = Field(default=300, ge=1, description="seconds between polls")
+    feed_max_backoff: int = Field(default=6 * 3600, ge=1, description="longest wait after errors")
+    feed_concurrency: int = Field(default=8, ge=1, description="feeds fetched at once")
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+
+    telegram_token: SecretStr | None = Field(default=None, description="Bot API token")
+    telegram_api_url: str | None = Field(default=None, description="Bot API base URL override")
+    slack_bot_token: SecretStr | None = Field(default=None)
+    slack_signing_secret: SecretStr | None = Field(default=None)
+    slack_api_url: str | None = Field(default=None, description="Slack Web API base URL override")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (expected an IANA name)") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"unknown log level {value!r}")
+        return upper
+
+    @field_validator("database_url")
+    @classmethod
+    def _looks_like_url(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError(f"not a database URL: {value!r} (e.g. sqlite:///./newsbot.db)")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning a validation failure into one line naming key, value and need."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = "NEWSBOT_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        value = first.get("input")
+        shown = "***" if "token" in key.lower() or "secret" in key.lower() else repr(value)
+        raise ConfigError(f"{key}={shown}: {first['msg']}") from None

@@ -1,0 +1,1 @@
+"""Getting articles into the store: feeds, CMS exports and view counts."""

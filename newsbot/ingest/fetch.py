@@ -1,0 +1,103 @@
+"""Fetching feed bytes politely and defensively.
+
+Conditional GET (ETag / Last-Modified → 304), redirects (at most five), a timeout on every
+phase, and a cap on the *decoded* size so a gzip bomb or an endless stream cannot eat memory.
+Failures come back as FetchError with a reason an operator can read in `newsbot feeds list`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+MAX_REDIRECTS = 5
+
+
+class FetchError(Exception):
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    status: int  # 200 or 304
+    body: bytes
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    final_url: str
+    moved_permanently: bool  # a 301/308 on the way: the feed should be updated to final_url
+
+
+def make_client(*, timeout: float, user_agent: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        timeout=httpx.Timeout(timeout),
+        headers={
+            "User-Agent": user_agent,
+            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
+            "text/xml;q=0.8, */*;q=0.5",
+        },
+    )
+
+
+async def fetch_feed(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    max_bytes: int,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> Fetched:
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        async with client.stream("GET", url, headers=headers) as response:
+            moved = any(r.status_code in (301, 308) for r in response.history)
+            if response.status_code == 304:
+                return Fetched(304, b"", None, etag, last_modified, str(response.url), moved)
+            if response.status_code >= 400:
+                raise FetchError(
+                    f"HTTP {response.status_code} {response.reason_phrase}", response.status_code
+                )
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise FetchError(
+                    f"response is {declared} bytes, over the {max_bytes} limit",
+                    response.status_code,
+                )
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchError(
+                        f"response is over the {max_bytes} byte limit", response.status_code
+                    )
+                chunks.append(chunk)
+            return Fetched(
+                status=response.status_code,
+                body=b"".join(chunks),
+                content_type=response.headers.get("content-type"),
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                final_url=str(response.url),
+                moved_permanently=moved,
+            )
+    except httpx.TooManyRedirects:
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects") from None
+    except httpx.TimeoutException as exc:
+        raise FetchError(f"timed out ({type(exc).__name__})") from None
+    except httpx.DecodingError as exc:
+        raise FetchError(f"cannot decode the response: {exc}") from None
+    except httpx.InvalidURL as exc:
+        raise FetchError(f"invalid URL: {exc}") from None
+    except httpx.TransportError as exc:
+        raise FetchError(f"cannot connect: {exc or type(exc).__name__}") from None

@@ -1,0 +1,1 @@
+"""The article store: models, engine, migrations and repositories."""

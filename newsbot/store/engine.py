@@ -1,0 +1,110 @@
+"""Engines for the store: async for the running bot, sync for migrations.
+
+Operators give one URL (``sqlite:///./newsbot.db``, ``postgresql://user@host/db``); the driver
+for each use is chosen here so nobody has to know that aiosqlite or psycopg are involved.
+SQLite connections get WAL and a busy timeout: the bot reads while the poller writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from newsbot.errors import ConfigError
+
+_SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
+
+
+def _parse(url: str) -> URL:
+    try:
+        parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    except ArgumentError as exc:
+        raise ConfigError(f"NEWSBOT_DATABASE_URL is not a database URL: {exc}") from None
+    return parsed
+
+
+def backend_name(url: str) -> str:
+    """'sqlite' or 'postgresql' (or whatever other backend the URL names)."""
+    return _parse(url).get_backend_name()
+
+
+def _with_driver(url: str, drivers: dict[str, str]) -> URL:
+    parsed = _parse(url)
+    backend = parsed.get_backend_name()
+    if backend in drivers and parsed.get_driver_name() in (
+        "",
+        backend,
+        "pysqlite",
+        "aiosqlite",
+        "psycopg",
+        "psycopg2",
+        "asyncpg",
+    ):
+        parsed = parsed.set(drivername=drivers[backend])
+    return parsed
+
+
+def sync_url(url: str) -> URL:
+    return _with_driver(url, _SYNC_DRIVERS)
+
+
+def async_url(url: str) -> URL:
+    parsed = _parse(url)
+    if parsed.get_driver_name() == "asyncpg":
+        return parsed
+    return _with_driver(url, _ASYNC_DRIVERS)
+
+
+def _ensure_sqlite_dir(url: URL) -> None:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    return on_connect
+
+
+def make_sync_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
+    target = sync_url(url)
+    if target.get_backend_name() == "sqlite":
+        _ensure_sqlite_dir(target)
+    engine = create_engine(target, pool_pre_ping=target.get_backend_name() != "sqlite")
+    if target.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+    return engine
+
+
+def make_async_engine(url: str, *, busy_timeout_ms: int = 5000) -> AsyncEngine:
+    target = async_url(url)
+    backend = target.get_backend_name()
+    if backend == "sqlite":
+        _ensure_sqlite_dir(target)
+        engine = create_async_engine(target)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+    else:
+        engine = create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return engine
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,127 @@
+"""Tables of the article store.
+
+Articles are unique by canonical URL and by (source, guid); every change to a stored article's
+text bumps ``revision`` and leaves the previous text in ``article_revisions`` so a correction can
+be shown, audited and (later) pushed to the chats that got the first version.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from newsbot.store.base import Base
+
+
+def _stored_as_text(kind: type[enum.StrEnum]) -> Enum:
+    """Enums as their string values in a plain column: no PostgreSQL enum type to migrate."""
+    return Enum(kind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class DateSource(enum.StrEnum):
+    """Where an article's published_at came from, so estimated dates are never passed off."""
+
+    ITEM = "item"  # the item's own published/updated date
+    FEED = "feed"  # the feed's date: the item had none
+    FETCHED = "fetched"  # neither had one: the time we fetched it
+
+
+class FeedState(enum.StrEnum):
+    ACTIVE = "active"
+    FAILING = "failing"  # last fetch failed; backing off
+    PAUSED = "paused"  # an operator stopped it
+
+
+class Article(Base):
+    __tablename__ = "articles"
+    __table_args__ = (
+        UniqueConstraint("source", "guid"),
+        Index("ix_articles_published_at", "published_at"),
+        Index("ix_articles_section_published_at", "section", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    guid: Mapped[str | None] = mapped_column(String(500))
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    lead: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(String(200))
+    section: Mapped[str | None] = mapped_column(String(100))
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    published_at: Mapped[datetime]
+    date_source: Mapped[DateSource] = mapped_column(
+        _stored_as_text(DateSource),
+        default=DateSource.ITEM,
+    )
+    updated_at: Mapped[datetime | None]
+    is_breaking: Mapped[bool] = mapped_column(Boolean, default=False)
+    ingested_at: Mapped[datetime]
+    changed_at: Mapped[datetime]
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ArticleRevision(Base):
+    """The text an article had before a correction replaced it."""
+
+    __tablename__ = "article_revisions"
+    __table_args__ = (UniqueConstraint("article_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    lead: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    changed_fields: Mapped[str] = mapped_column(String(200))
+    replaced_at: Mapped[datetime]
+
+
+class ArticleView(Base):
+    """Views of one article on one day (in the newsroom's zone)."""
+
+    __tablename__ = "article_views"
+    # Covering index for "most viewed in a window": scan days, sum views, no table lookups.
+    __table_args__ = (Index("ix_article_views_day_article", "day", "article_id", "views"),)
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    views: Mapped[int] = mapped_column(Integer)
+
+
+class Feed(Base):
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    section: Mapped[str | None] = mapped_column(String(100))
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[FeedState] = mapped_column(
+        _stored_as_text(FeedState),
+        default=FeedState.ACTIVE,
+    )
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_checked_at: Mapped[datetime | None]
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""Text handling: HTML to clean text, bylines, and (later) the Korean analyzer."""

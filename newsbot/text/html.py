@@ -1,0 +1,128 @@
+"""Feed HTML to clean, safe plain text.
+
+Titles and descriptions arrive as HTML, escaped HTML, or text with stray entities. What leaves
+here is plain text: no tags, no script or style content, entities decoded, whitespace collapsed,
+block elements turned into paragraph breaks so a lead can still be cut at a paragraph.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+_SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "head"})
+_BLOCK = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "blockquote",
+        "section",
+        "article",
+        "figure",
+        "figcaption",
+        "header",
+        "footer",
+        "hr",
+        "pre",
+    }
+)
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_BREAKS = re.compile(r"\s*\n\s*(?:\n\s*)+")
+# Zero-width and bidi controls that only hide text or reorder it; they carry no meaning here.
+_INVISIBLE = dict.fromkeys(
+    [
+        0x200B,
+        0x200C,
+        0x200D,
+        0x2060,
+        0xFEFF,
+        0x202A,
+        0x202B,
+        0x202C,
+        0x202D,
+        0x202E,
+        0x2066,
+        0x2067,
+        0x2068,
+        0x2069,
+    ]
+)
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self._skip_depth += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n\n" if tag != "br" else "\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK:
+            self.parts.append("\n\n" if tag != "br" else "\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self.parts.append(data)
+
+
+def _clean_controls(text: str) -> str:
+    text = text.translate(_INVISIBLE)
+    return "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs", "Co")
+    )
+
+
+def normalize_whitespace(text: str, *, keep_paragraphs: bool = True) -> str:
+    text = _SPACES.sub(" ", text.replace("\r\n", "\n"))
+    if not keep_paragraphs:
+        return " ".join(text.split())
+    lines = [line.strip() for line in text.split("\n")]
+    text = "\n".join(lines)
+    text = _BREAKS.sub("\n\n", text)
+    return text.strip()
+
+
+def html_to_text(fragment: str | None, *, keep_paragraphs: bool = True) -> str:
+    """Plain text of an HTML fragment (or of text that merely contains entities)."""
+    if not fragment:
+        return ""
+    parser = _TextExtractor()
+    parser.feed(fragment)
+    parser.close()
+    text = "".join(parser.parts)
+    # Feeds often double-escape: "&amp;lt;b&amp;gt;" arrives as "&lt;b&gt;" after one pass.
+    if "<" in text and re.search(r"</?[a-zA-Z][^>]*>", text):
+        return html_to_text(text, keep_paragraphs=keep_paragraphs)
+    text = html.unescape(text)
+    text = unicodedata.normalize("NFC", _clean_controls(text))
+    return normalize_whitespace(text, keep_paragraphs=keep_paragraphs)
+
+
+def one_line(text: str) -> str:
+    """Collapse to a single line, e.g. for titles."""
+    return normalize_whitespace(text, keep_paragraphs=False)
