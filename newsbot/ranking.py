@@ -44,7 +44,7 @@ async def most_viewed(
     if section:
         query = query.where(Article.section == section)
     rows = await session.execute(query)
-    return [Ranked(article, int(views)) for article, views in rows.tuples()]
+    return [Ranked(article, int(views)) for article, views in rows]
 
 
 async def latest_view_day(session: AsyncSession) -> date | None:

@@ -27,7 +27,9 @@ from newsbot.store import migrate
 
 PG_ENV = "NEWSBOT_TEST_POSTGRES_URL"
 SAMPLES = Path(__file__).resolve().parent.parent / "newsbot" / "data" / "samples"
-SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "000_5b0afd051804e015.txt"
+SEED = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "000_5b0afd051804e015.txt"
+)
 START = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 12:00 KST, the day after the samples end
 
 
@@ -81,6 +83,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 # --- stores -------------------------------------------------------------------------------
+
 
 def _pg_admin_url() -> str | None:
     return os.environ.get(PG_ENV) or None

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from newsbot.ingest.drafts import Problem
+from newsbot.ingest.feeds import BREAKING_MARKERS
 from newsbot.store.models import Article
 
 
@@ -64,12 +65,13 @@ def articles_table(
     if views is not None:
         table.add_column("views", justify="right")
     for rank, article in enumerate(articles, start=1):
+        flag = article.is_breaking and not article.title.startswith(BREAKING_MARKERS)
         row = [
             str(rank),
             str(article.id),
             short_time(article.published_at, zone),
             article.section or "-",
-            ("[속보] " if article.is_breaking else "") + article.title,
+            ("[속보] " if flag else "") + article.title,
         ]
         if views is not None:
             row.append(f"{views[rank - 1]:,}")

@@ -22,7 +22,7 @@ from newsbot.store.models import DateSource
 from newsbot.text.bylines import strip_bylines
 from newsbot.text.html import html_to_text, one_line
 
-_BREAKING_MARKERS = ("[속보]", "[긴급]", "<속보>", "【속보】", "속보:")
+BREAKING_MARKERS = ("[속보]", "[긴급]", "<속보>", "【속보】", "속보:")
 
 
 def _when(parsed: time.struct_time | None) -> datetime | None:
@@ -66,10 +66,7 @@ def parse_feed(
     decoded = decode_feed(data, content_type)
     parsed = feedparser.parse(
         as_utf8_xml(decoded),
-        response_headers={
-            "content-type": "application/xml; charset=utf-8",
-            "content-location": feed_url,
-        },
+        response_headers={"content-type": "application/xml; charset=utf-8"},
         sanitize_html=False,
         resolve_relative_uris=False,
     )
@@ -79,7 +76,10 @@ def parse_feed(
     batch = Batch()
     if parsed.bozo:
         batch.notes.append(f"feed is not well-formed, read leniently: {parsed.bozo_exception}")
-    base = parsed.feed.get("link") or feed_url
+    # Relative item links are relative to the feed document; a file has no web address, so
+    # there the channel's own link is the best base there is.
+    base = feed_url if feed_url.startswith(("http://", "https://")) else parsed.feed.get("link")
+    base = base or feed_url
     feed_date = _when(parsed.feed.get("updated_parsed") or parsed.feed.get("published_parsed"))
     estimated = {DateSource.FEED: 0, DateSource.FETCHED: 0}
     for index, entry in enumerate(parsed.entries):
@@ -145,7 +145,7 @@ def _draft(
     author = one_line(html_to_text(entry.get("author"))) or cleaned.reporter
     tags = entry.get("tags") or []
     category = one_line(tags[0].get("term") or "") if tags else ""
-    is_breaking = title.startswith(_BREAKING_MARKERS)
+    is_breaking = title.startswith(BREAKING_MARKERS)
     return ArticleDraft(
         source=site_of(url) or site_of(feed_url),
         guid=str(guid).strip()[:500] if guid else None,

@@ -29,11 +29,11 @@ async def find_article_ids(
     by_guid: dict[str, int] = {}
     if urls:
         rows = await session.execute(select(Article.url, Article.id).where(Article.url.in_(urls)))
-        by_url = {url: ident for url, ident in rows.tuples()}
+        by_url = {url: ident for url, ident in rows}
     if guids:
         query = select(Article.guid, Article.id).where(Article.guid.in_(guids))
         rows = await session.execute(query)
-        by_guid = {guid: ident for guid, ident in rows.tuples() if guid}
+        by_guid = {guid: ident for guid, ident in rows if guid}
     return by_url, by_guid
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs them; the README quotes their output."""
