@@ -90,11 +90,15 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
+# Control characters (but tab and newline), lone surrogates and private-use code points.
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff"
+    "\U000f0000-\U000ffffd\U00100000-\U0010fffd]"
+)
+
+
 def _clean_controls(text: str) -> str:
-    text = text.translate(_INVISIBLE)
-    return "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs", "Co")
-    )
+    return _CONTROLS.sub("", text.translate(_INVISIBLE))
 
 
 def normalize_whitespace(text: str, *, keep_paragraphs: bool = True) -> str:
@@ -111,6 +115,11 @@ def html_to_text(fragment: str | None, *, keep_paragraphs: bool = True) -> str:
     """Plain text of an HTML fragment (or of text that merely contains entities)."""
     if not fragment:
         return ""
+    if "<" not in fragment and "&" not in fragment:  # plain text: the common case for exports
+        return normalize_whitespace(
+            unicodedata.normalize("NFC", _clean_controls(fragment)),
+            keep_paragraphs=keep_paragraphs,
+        )
     parser = _TextExtractor()
     parser.feed(fragment)
     parser.close()
