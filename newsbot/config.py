@@ -7,14 +7,21 @@ repr, a log line or an error message.
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_serializer, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsbot.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///./newsbot.db"
+_URL_PASSWORD = re.compile(r"(//[^/:@\s]*:)[^@/\s]*@")
+
+
+def mask_url(url: str) -> str:
+    """A database URL safe to print: the password replaced by ***."""
+    return _URL_PASSWORD.sub(r"\1***@", url)
 
 
 class Settings(BaseSettings):
@@ -29,6 +36,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
+        repr=False,
         description="SQLAlchemy URL of the article store; SQLite file by default",
     )
     timezone: str = Field(default="Asia/Seoul", description="zone for display and day windows")
@@ -70,8 +78,16 @@ class Settings(BaseSettings):
     @classmethod
     def _looks_like_url(cls, value: str) -> str:
         if "://" not in value:
-            raise ValueError(f"not a database URL: {value!r} (e.g. sqlite:///./newsbot.db)")
+            raise ValueError("not a database URL (e.g. sqlite:///./newsbot.db)")
         return value
+
+    @field_serializer("database_url")
+    def _masked(self, value: str) -> str:
+        return mask_url(value)
+
+    def __repr_args__(self):  # type: ignore[no-untyped-def]
+        yield "database_url", mask_url(self.database_url)
+        yield from super().__repr_args__()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -86,5 +102,8 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         key = "NEWSBOT_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
         value = first.get("input")
-        shown = "***" if "token" in key.lower() or "secret" in key.lower() else repr(value)
+        if "TOKEN" in key or "SECRET" in key:
+            shown = "***"
+        else:
+            shown = repr(mask_url(value) if isinstance(value, str) else value)
         raise ConfigError(f"{key}={shown}: {first['msg']}") from None

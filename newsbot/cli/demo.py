@@ -12,6 +12,7 @@ from newsbot.app import App
 from newsbot.cli.ingest import describe
 from newsbot.cli.output import articles_table, console
 from newsbot.cli.root import run_with_app, settings_of
+from newsbot.config import mask_url
 from newsbot.ingest.importer import Format, import_articles, import_views
 from newsbot.ranking import latest_articles, latest_view_day, most_viewed
 
@@ -67,4 +68,4 @@ def demo(ctx: click.Context, limit: int) -> None:
             )
 
     run_with_app(ctx, work)
-    click.echo(f"\nstore: {settings_of(ctx).database_url}")
+    click.echo(f"\nstore: {mask_url(settings_of(ctx).database_url)}")

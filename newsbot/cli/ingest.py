@@ -139,6 +139,7 @@ def poll(ctx: click.Context, once: bool) -> None:
         max_bytes=settings.feed_max_bytes,
         max_backoff=settings.feed_max_backoff,
         concurrency=settings.feed_concurrency,
+        zone=settings.zone,
     )
 
     async def work(app: App) -> int:

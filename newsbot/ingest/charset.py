@@ -2,8 +2,10 @@
 
 Korean sites still serve EUC-KR/CP949, declared in the HTTP header, only in the XML prolog, or
 not at all, and sometimes the header claims UTF-8 for EUC-KR bytes. Valid UTF-8 with non-ASCII
-bytes is almost never anything else, so it wins; then the prolog, then the header, then CP949
-(a superset of EUC-KR), then a statistical guess. The result is text plus the encoding used.
+bytes is almost never anything else, so it wins, except when the document itself declares
+EUC-KR and reads better that way (short EUC-KR text can happen to be valid UTF-8: 청 is the
+bytes of "û"); then the prolog, then the header, then CP949 (a superset of EUC-KR), then a
+statistical guess. The result is text plus the encoding used.
 """
 
 from __future__ import annotations
@@ -63,6 +65,28 @@ def declared_in_header(content_type: str | None) -> str | None:
     return _normalise(match.group(1)) if match else None
 
 
+def _try(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _is_common(char: str) -> bool:
+    if char.isascii() or char in "‘’“”…·―–—※○●■□▲△▶◆":
+        return True
+    try:
+        char.encode("euc-kr")  # the 2,350 common syllables and basic symbols
+    except UnicodeEncodeError:
+        return False
+    return "\uac00" <= char <= "\ud7a3"
+
+
+def _plausible(text: str) -> float:
+    """Share of characters a Korean news text is made of; mojibake scores low."""
+    return sum(map(_is_common, text)) / max(len(text), 1)
+
+
 def decode_feed(data: bytes, content_type: str | None = None) -> Decoded:
     for bom, name in (
         (codecs.BOM_UTF8, "utf-8"),
@@ -71,10 +95,16 @@ def decode_feed(data: bytes, content_type: str | None = None) -> Decoded:
     ):
         if data.startswith(bom):
             return Decoded(data.decode(name).lstrip("\ufeff"), name)
+    in_document = declared_in_document(data)
+    if in_document == "cp949" and not data.isascii():
+        korean = _try(data, "cp949")
+        utf8 = _try(data, "utf-8")
+        if korean is not None and (utf8 is None or _plausible(korean) > _plausible(utf8)):
+            return Decoded(korean, "cp949")
     candidates: list[str] = []
     if not data.isascii():
         candidates.append("utf-8")
-    declared = (declared_in_document(data), declared_in_header(content_type), "utf-8", "cp949")
+    declared = (in_document, declared_in_header(content_type), "utf-8", "cp949")
     for option in declared:
         if option and option not in candidates:
             candidates.append(option)

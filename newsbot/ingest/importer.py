@@ -66,16 +66,24 @@ def detect_format(path: Path, head: bytes) -> Format:
     if start == b"[":
         return Format.JSON
     if start == b"{":
-        # One object per line, or one object spread over lines?
-        first_line = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
-        try:
-            json.loads(first_line)
-        except ValueError:
-            return Format.JSON
-        return Format.NDJSON
+        return _object_or_lines(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
     if suffix == ".json":
         return Format.JSON
     raise InputError(f"cannot tell the format of {path}: use --format")
+
+
+def _object_or_lines(head: bytes) -> Format:
+    """One object per line (NDJSON), or one JSON document that starts with '{'?"""
+    first_line, newline, _ = head.partition(b"\n")
+    if first_line.lstrip().startswith(b'{"articles"'):
+        return Format.JSON  # {"articles": [...]} written on one line
+    try:
+        json.loads(first_line)
+    except ValueError:
+        # A cut-off first line (longer than the head) is one long record; a short line that
+        # does not parse ("{" alone) starts a pretty-printed document.
+        return Format.NDJSON if not newline and len(first_line) > 1 else Format.JSON
+    return Format.NDJSON
 
 
 def _read_head(path: Path) -> bytes:
@@ -106,7 +114,7 @@ async def import_articles(
     size = (await asyncio.to_thread(path.stat)).st_size
     if fmt in (Format.RSS, Format.ATOM):
         data, uri = await asyncio.to_thread(_read_with_uri, path)
-        batch = parse_feed(data, feed_url=uri, fetched_at=clock.now())
+        batch = parse_feed(data, feed_url=uri, fetched_at=clock.now(), zone=zone)
         report.problems.extend(batch.problems)
         report.notes.extend(batch.notes)
         await _store(sessions, batch.drafts, report, clock)

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from newsbot.clock import Clock
 from newsbot.errors import InputError
 from newsbot.ingest.drafts import Problem
-from newsbot.ingest.feeds import parse_feed
+from newsbot.ingest.feeds import KST, parse_feed
 from newsbot.ingest.fetch import FetchError, fetch_feed
 from newsbot.store import feeds as feed_store
 from newsbot.store.articles import Outcome, store_drafts
@@ -43,6 +44,7 @@ class PollSettings:
     max_bytes: int
     max_backoff: int
     concurrency: int
+    zone: ZoneInfo = KST
 
 
 async def poll_due_feeds(
@@ -94,6 +96,7 @@ async def poll_feed(
                     content_type=fetched.content_type,
                     section=feed.section,
                     fetched_at=clock.now(),
+                    zone=settings.zone,
                 )
                 for stored in await store_drafts(session, batch.drafts, now=clock.now()):
                     result.counts[stored.outcome] += 1

@@ -8,7 +8,8 @@ Parameters that select the article (``idxno=1001``) are kept, in their original 
 from __future__ import annotations
 
 import contextlib
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+import re
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from newsbot.errors import InputError
 
@@ -43,13 +44,49 @@ _TRACKING_PARAMS = frozenset(
     }
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-# Characters a path or query may keep literally; everything else is percent-encoded once.
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# Characters a component may keep literally; all else is percent-encoded (as UTF-8).
+_PATH_SAFE = "/:@!$&'()*+,;="
+_QUERY_SAFE = "/:@!$'()*+,;=?"  # '&' and the first '=' of a pair are split off first
+_PIECES = re.compile(r"%[0-9A-Fa-f]{2}|%|[^%]+")
 
 
 def _is_tracking(name: str) -> bool:
-    lowered = name.lower()
+    lowered = unquote(name).lower()
     return lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def _normalise(component: str, safe: str) -> str:
+    """RFC 3986 normalisation without changing meaning.
+
+    Escapes of unreserved characters are decoded, other escapes kept (upper-cased), so
+    ``%2F`` stays a data slash, ``%2B`` stays a plus, and EUC-KR escapes keep their bytes.
+    """
+    out = []
+    for piece in _PIECES.findall(component):
+        if piece == "%":
+            out.append("%25")
+        elif piece.startswith("%"):
+            char = chr(int(piece[1:], 16))
+            out.append(char if char in _UNRESERVED else piece.upper())
+        else:
+            out.append(quote(piece, safe=safe))
+    return "".join(out)
+
+
+def _normalise_query(query: str) -> str:
+    pairs = []
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        # Query strings are form-encoded: a literal '+' is a space, '%2B' a plus.
+        key, sep, value = pair.replace("+", "%20").partition("=")
+        if _is_tracking(key):
+            continue
+        pairs.append(
+            _normalise(key, _QUERY_SAFE.replace("=", "")) + sep + _normalise(value, _QUERY_SAFE)
+        )
+    return "&".join(pairs)
 
 
 def canonical_url(url: str, base: str | None = None) -> str:
@@ -75,14 +112,8 @@ def canonical_url(url: str, base: str | None = None) -> str:
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = quote(unquote(parts.path), safe=_PATH_SAFE) or "/"
-    query_pairs = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not _is_tracking(key)
-    ]
-    query = urlencode(query_pairs, quote_via=quote, safe="/:@!$'()*+,;-._~")
-    return urlunsplit((scheme, netloc, path, query, ""))
+    path = _normalise(parts.path, _PATH_SAFE) or "/"
+    return urlunsplit((scheme, netloc, path, _normalise_query(parts.query), ""))
 
 
 def site_of(url: str) -> str:

@@ -17,11 +17,11 @@ _BRACKET = re.compile(
     rf"^\s*[\[【(]\s*(?P<agency>[^\]】)=]{{1,30}}?)\s*=\s*(?P<name>{_NAME})?\s*(?:기자)?\s*[\]】)]\s*"
 )
 # after a bracketed place=agency: "안남훈 기자 =" or "안남훈 기자"
-_REPORTER = re.compile(rf"^\s*(?P<name>{_NAME})\s*(?:기자|특파원|통신원)\s*=?\s*")
+_REPORTER = re.compile(rf"^\s*(?P<name>{_NAME})\s*(?:기자|특파원|통신원)(?=\s|=|$)\s*=?\s*")
 # photo/graphic credits: "▲ 사진제공=중부소방서" up to the end of its line
 _CREDIT_LINE = re.compile(r"^\s*[▲△▷■]\s*[^\n]{0,20}?(?:제공|출처|촬영|사진)\s*[=:][^\n]*\n+")
 _CREDIT_INLINE = re.compile(r"^\s*[▲△▷■]\s*[가-힣]{0,6}(?:제공|출처|촬영)\s*[=:]\s*\S+\s*")
-_TRAILING_EMAIL = re.compile(r"\s*(?:" + _NAME + r"\s*기자\s*)?[\w.+-]+@[\w-]+\.[\w.]+\s*$")
+_TRAILING_EMAIL = re.compile(rf"\s*(?:(?P<name>{_NAME})\s*기자\s*)?[\w.+-]+@[\w-]+\.[\w.]+\s*$")
 
 
 _OUTLET = re.compile(r"뉴스|통신|일보|신문|방송|닷컴|미디어|타임즈|저널|\d")
@@ -56,5 +56,7 @@ def strip_bylines(lead: str) -> CleanLead:
             text = text[match.end() :]
         if text == before:
             break
-    text = _TRAILING_EMAIL.sub("", text)
+    if trailing := _TRAILING_EMAIL.search(text):
+        reporter = reporter or trailing.group("name")
+        text = text[: trailing.start()]
     return CleanLead(text=text.strip(), reporter=reporter)

@@ -45,6 +45,9 @@ _BREAKS = re.compile(r"\s*\n\s*(?:\n\s*)+")
 # Zero-width and bidi controls that only hide text or reorder it; they carry no meaning here.
 _INVISIBLE = dict.fromkeys(
     [
+        0x200E,
+        0x200F,
+        0x061C,
         0x200B,
         0x200C,
         0x200D,
@@ -111,23 +114,46 @@ def normalize_whitespace(text: str, *, keep_paragraphs: bool = True) -> str:
     return text.strip()
 
 
-def html_to_text(fragment: str | None, *, keep_paragraphs: bool = True) -> str:
-    """Plain text of an HTML fragment (or of text that merely contains entities)."""
-    if not fragment:
-        return ""
-    if "<" not in fragment and "&" not in fragment:  # plain text: the common case for exports
-        return normalize_whitespace(
-            unicodedata.normalize("NFC", _clean_controls(fragment)),
-            keep_paragraphs=keep_paragraphs,
-        )
+# Tags that really are HTML. Angle brackets around anything else ("영화 <Harbin> 개봉",
+# "<청년 정책 토론회>") are text and stay.
+_KNOWN_TAG = re.compile(
+    r"</?(?:a|abbr|article|audio|b|big|blockquote|body|br|button|center|cite|code|dd|del|div|"
+    r"dl|dt|em|embed|figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|iframe|"
+    r"img|input|ins|li|link|mark|meta|noscript|object|ol|p|picture|pre|q|s|script|section|"
+    r"small|source|span|strike|strong|style|sub|sup|svg|table|tbody|td|template|th|thead|tr|"
+    r"u|ul|video)(?=[\s/>])[^>]*>",
+    re.IGNORECASE,
+)
+_MAX_UNESCAPE_ROUNDS = 3
+
+
+def _extract(fragment: str) -> str:
     parser = _TextExtractor()
     parser.feed(fragment)
     parser.close()
-    text = "".join(parser.parts)
-    # Feeds often double-escape: "&amp;lt;b&amp;gt;" arrives as "&lt;b&gt;" after one pass.
-    if "<" in text and re.search(r"</?[a-zA-Z][^>]*>", text):
-        return html_to_text(text, keep_paragraphs=keep_paragraphs)
-    text = html.unescape(text)
+    return "".join(parser.parts)
+
+
+def html_to_text(fragment: str | None, *, keep_paragraphs: bool = True) -> str:
+    """Plain text of an HTML fragment (or of text that merely contains entities).
+
+    Feeds often escape twice or three times ("&amp;lt;p&amp;gt;"); each round that decoding
+    turns into real tags is parsed again, so markup never survives as text.
+    """
+    if not fragment:
+        return ""
+    text = fragment
+    if "<" in text or "&" in text:
+        for _ in range(_MAX_UNESCAPE_ROUNDS):
+            text = _extract(text)
+            if _KNOWN_TAG.search(text):
+                continue  # escaped markup decoded into tags: strip them next round
+            unescaped = html.unescape(text)
+            if not _KNOWN_TAG.search(unescaped):
+                text = unescaped
+                break
+            text = unescaped
+        text = _KNOWN_TAG.sub("", text)  # still nested deeper: drop what is left of it
     text = unicodedata.normalize("NFC", _clean_controls(text))
     return normalize_whitespace(text, keep_paragraphs=keep_paragraphs)
 
