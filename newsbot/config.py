@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     debug: bool = Field(default=False, description="print tracebacks for unexpected errors")
 
     http_timeout: float = Field(default=10.0, gt=0, description="seconds per feed request")
+    feed_fetch_deadline: float = Field(
+        default=60.0, gt=0, description="seconds for a whole feed download"
+    )
     http_user_agent: str = Field(default="newsbot/0.1 (+feed reader)")
     feed_max_bytes: int = Field(default=5_000_000, gt=0, description="largest feed body accepted")
     feed_default_interval: int = Field(default=300, ge=1, description="seconds between polls")

@@ -140,6 +140,7 @@ def poll(ctx: click.Context, once: bool) -> None:
         max_backoff=settings.feed_max_backoff,
         concurrency=settings.feed_concurrency,
         zone=settings.zone,
+        deadline=settings.feed_fetch_deadline,
     )
 
     async def work(app: App) -> int:

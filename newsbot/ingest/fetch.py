@@ -7,6 +7,8 @@ Failures come back as FetchError with a reason an operator can read in `newsbot 
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from dataclasses import dataclass
 
 import httpx
@@ -29,7 +31,7 @@ class Fetched:
     etag: str | None
     last_modified: str | None
     final_url: str
-    moved_permanently: bool  # a 301/308 on the way: the feed should be updated to final_url
+    permanent_url: str | None  # where an unbroken run of 301/308 from the start led
 
 
 def make_client(*, timeout: float, user_agent: str) -> httpx.AsyncClient:
@@ -45,6 +47,18 @@ def make_client(*, timeout: float, user_agent: str) -> httpx.AsyncClient:
     )
 
 
+def _permanent_target(response: httpx.Response) -> str | None:
+    """Only permanent hops from the start count: a 301 to a 302'd CDN URL moves the feed to
+    the 301's target, not to today's signed CDN address."""
+    hops = [*response.history, response]
+    target = None
+    for hop, following in itertools.pairwise(hops):
+        if hop.status_code not in (301, 308):
+            break
+        target = str(following.url)
+    return target
+
+
 async def fetch_feed(
     client: httpx.AsyncClient,
     url: str,
@@ -52,6 +66,23 @@ async def fetch_feed(
     max_bytes: int,
     etag: str | None = None,
     last_modified: str | None = None,
+    deadline: float = 60.0,
+) -> Fetched:
+    """Fetch within ``deadline`` seconds overall: a server that drips bytes just under the
+    per-read timeout must not hold a polling slot for ever."""
+    try:
+        async with asyncio.timeout(deadline):
+            return await _fetch(client, url, max_bytes, etag, last_modified)
+    except TimeoutError:
+        raise FetchError(f"timed out (no complete response within {deadline:g}s)") from None
+
+
+async def _fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    max_bytes: int,
+    etag: str | None,
+    last_modified: str | None,
 ) -> Fetched:
     headers = {}
     if etag:
@@ -60,7 +91,7 @@ async def fetch_feed(
         headers["If-Modified-Since"] = last_modified
     try:
         async with client.stream("GET", url, headers=headers) as response:
-            moved = any(r.status_code in (301, 308) for r in response.history)
+            moved = _permanent_target(response)
             if response.status_code == 304:
                 return Fetched(304, b"", None, etag, last_modified, str(response.url), moved)
             if response.status_code >= 400:
@@ -89,7 +120,7 @@ async def fetch_feed(
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
                 final_url=str(response.url),
-                moved_permanently=moved,
+                permanent_url=moved,
             )
     except httpx.TooManyRedirects:
         raise FetchError(f"more than {MAX_REDIRECTS} redirects") from None

@@ -13,13 +13,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.clock import Clock
 from newsbot.errors import InputError
-from newsbot.ingest.drafts import Problem
+from newsbot.ingest.drafts import Batch, Problem
 from newsbot.ingest.feeds import KST, parse_feed
-from newsbot.ingest.fetch import FetchError, fetch_feed
+from newsbot.ingest.fetch import Fetched, FetchError, fetch_feed
 from newsbot.store import feeds as feed_store
 from newsbot.store.articles import Outcome, store_drafts
 from newsbot.store.models import Feed
@@ -45,6 +46,7 @@ class PollSettings:
     max_backoff: int
     concurrency: int
     zone: ZoneInfo = KST
+    deadline: float = 60.0  # seconds for a whole fetch, however the server drips
 
 
 async def poll_due_feeds(
@@ -71,69 +73,92 @@ async def poll_feed(
     settings: PollSettings,
     feed_id: int,
 ) -> FeedResult:
+    """Fetch and store one feed. No database transaction is held while the network is used:
+    a slow publisher must never hold a connection, or on SQLite the write lock."""
     async with sessions() as session:
         feed = await session.get(Feed, feed_id)
         if feed is None:
             raise InputError(f"no feed with id {feed_id}")
-        result = FeedResult(feed_id=feed.id, url=feed.url, status="ok")
-        try:
-            fetched = await fetch_feed(
-                client,
-                feed.url,
-                max_bytes=settings.max_bytes,
-                etag=feed.etag,
-                last_modified=feed.last_modified,
+        url, etag, last_modified, section = feed.url, feed.etag, feed.last_modified, feed.section
+    result = FeedResult(feed_id=feed_id, url=url, status="ok")
+    try:
+        fetched = await fetch_feed(
+            client,
+            url,
+            max_bytes=settings.max_bytes,
+            etag=etag,
+            last_modified=last_modified,
+            deadline=settings.deadline,
+        )
+        batch = None
+        if fetched.status != 304:
+            batch = parse_feed(
+                fetched.body,
+                feed_url=fetched.final_url,
+                content_type=fetched.content_type,
+                section=section,
+                fetched_at=clock.now(),
+                zone=settings.zone,
             )
-            if fetched.status == 304:
-                result.status = "not modified"
-                feed_store.record_success(
-                    feed, now=clock.now(), status=304, etag=None, last_modified=None, title=None
-                )
-            else:
-                batch = parse_feed(
-                    fetched.body,
-                    feed_url=fetched.final_url,
-                    content_type=fetched.content_type,
-                    section=feed.section,
-                    fetched_at=clock.now(),
-                    zone=settings.zone,
-                )
-                for stored in await store_drafts(session, batch.drafts, now=clock.now()):
-                    result.counts[stored.outcome] += 1
-                result.problems = batch.problems
-                result.notes = batch.notes
-                feed_store.record_success(
-                    feed,
-                    now=clock.now(),
-                    status=fetched.status,
-                    etag=fetched.etag,
-                    last_modified=fetched.last_modified,
-                    title=None,
-                )
-                if fetched.moved_permanently and fetched.final_url != feed.url:
-                    result.notes.append(f"feed moved permanently to {fetched.final_url}")
-                    feed.url = fetched.final_url
-            await session.commit()
-        except (FetchError, InputError) as exc:
-            await session.rollback()
-            await _record_failure(
-                sessions,
-                clock,
-                settings,
-                feed_id,
-                result,
-                str(exc),
-                exc.status if isinstance(exc, FetchError) else None,
-            )
-        except Exception as exc:  # a bug or a database hiccup: this feed fails, the rest go on
-            log.exception("polling feed %s failed", feed_id)
-            await session.rollback()
-            await _record_failure(
-                sessions, clock, settings, feed_id, result, f"internal error: {exc!r}", None
-            )
+        await _store_result(sessions, clock, feed_id, fetched, batch, result)
+    except (FetchError, InputError) as exc:
+        status = exc.status if isinstance(exc, FetchError) else None
+        await _record_failure(sessions, clock, settings, feed_id, result, str(exc), status)
+    except Exception as exc:  # a bug or a database hiccup: this feed fails, the rest go on
+        log.exception("polling feed %s failed", feed_id)
+        await _record_failure(
+            sessions, clock, settings, feed_id, result, f"internal error: {exc!r}", None
+        )
     for problem in result.problems:
         log.warning("feed %s: %s", result.url, problem)
     return result
+
+
+async def _store_result(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    feed_id: int,
+    fetched: Fetched,
+    batch: Batch | None,
+    result: FeedResult,
+) -> None:
+    async with sessions() as session:
+        feed = await session.get(Feed, feed_id)
+        if feed is None:
+            raise InputError(f"feed {feed_id} was removed while it was being polled")
+        if batch is None:
+            result.status = "not modified"
+            feed_store.record_success(
+                feed, now=clock.now(), status=304, etag=None, last_modified=None, title=None
+            )
+        else:
+            for stored in await store_drafts(session, batch.drafts, now=clock.now()):
+                result.counts[stored.outcome] += 1
+            result.problems = batch.problems
+            result.notes = batch.notes
+            feed_store.record_success(
+                feed,
+                now=clock.now(),
+                status=fetched.status,
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+                title=None,
+            )
+        if fetched.permanent_url and fetched.permanent_url != feed.url:
+            await _follow_move(session, feed, fetched.permanent_url, result)
+        await session.commit()
+
+
+async def _follow_move(session: AsyncSession, feed: Feed, new_url: str, result: FeedResult) -> None:
+    twin = await session.scalar(select(Feed.id).where(Feed.url == new_url, Feed.id != feed.id))
+    if twin is not None:
+        result.notes.append(
+            f"feed moved permanently to {new_url}, which is already feed {twin}: "
+            "consider removing this one"
+        )
+        return
+    result.notes.append(f"feed moved permanently to {new_url}")
+    feed.url = new_url
 
 
 async def _record_failure(

@@ -72,8 +72,10 @@ def _ensure_sqlite_dir(url: URL) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+def _sqlite_pragmas(busy_timeout_ms: int, *, driver_transactions: bool = True) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if not driver_transactions:
+            dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode = WAL")
@@ -82,6 +84,18 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
         cursor.close()
 
     return on_connect
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Take SQLite's write lock when a transaction starts, not at its first write.
+
+    A deferred transaction that reads and then writes fails at once with "database is
+    locked" when another connection wrote in between (SQLite cannot wait without risking a
+    deadlock), so concurrent pollers lost whole feeds. IMMEDIATE makes the second writer wait
+    up to the busy timeout instead. It also gives SAVEPOINT the semantics SQLAlchemy expects,
+    which the sqlite3 module's own transaction handling does not.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sync_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
@@ -100,7 +114,12 @@ def make_async_engine(url: str, *, busy_timeout_ms: int = 5000) -> AsyncEngine:
     if backend == "sqlite":
         _ensure_sqlite_dir(target)
         engine = create_async_engine(target)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+        event.listen(
+            engine.sync_engine,
+            "connect",
+            _sqlite_pragmas(busy_timeout_ms, driver_transactions=False),
+        )
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
     else:
         engine = create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=10)
     return engine
