@@ -24,6 +24,7 @@ from newsbot.app import App, open_app
 from newsbot.clock import FixedClock
 from newsbot.config import Settings
 from newsbot.store import migrate
+from tests.fakes.feed_server import feed_server_fixture  # noqa: F401  (fixture feed_server)
 
 PG_ENV = "NEWSBOT_TEST_POSTGRES_URL"
 SAMPLES = Path(__file__).resolve().parent.parent / "newsbot" / "data" / "samples"

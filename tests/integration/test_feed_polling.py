@@ -26,7 +26,7 @@ from newsbot.ingest.poller import FeedResult, PollSettings, poll_due_feeds
 from newsbot.store.articles import Outcome
 from newsbot.store.feeds import add_feed
 from newsbot.store.models import Article, ArticleRevision, Feed, FeedState
-from tests.fakes.feed_server import FeedServer, feed_server_fixture  # noqa: F401
+from tests.fakes.feed_server import FeedServer
 
 INTERVAL = 600  # seconds between polls of a healthy feed
 MAX_BYTES = 32 * 1024
