@@ -26,25 +26,35 @@ class App:
     clock: Clock
 
 
-def prepare_store(settings: Settings) -> None:
+def prepare_store(settings: Settings) -> bool:
     """Make sure the schema is current before anything reads it.
 
     The embedded SQLite store is created and migrated on first use, so the first command a
     newcomer types works. A shared PostgreSQL store is migrated only on purpose
     (`newsbot db upgrade`), because other processes may be running against it.
+    Returns True when the schema was upgraded (so the search index may need filling).
     """
     url = settings.database_url
     current = migrate.current_revision(url)
     head = migrate.head_revision()
     if current == head:
-        return
+        return False
     if backend_name(url) == "sqlite":
         migrate.upgrade(url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-        return
+        return True
     raise StoreError(
         f"the store is at schema revision {current or 'none'}, this newsbot needs {head}: "
         "run `newsbot db upgrade`"
     )
+
+
+async def index_missing(app: App) -> int:
+    """Index articles stored before the search index existed (or before a reindex)."""
+    from newsbot.search.index import reindex
+    from newsbot.text.analyzer import default_analyzer
+
+    async with app.sessions() as session:
+        return await reindex(session, default_analyzer(), only_missing=True)
 
 
 @asynccontextmanager

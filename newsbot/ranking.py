@@ -6,8 +6,10 @@ to the more recent article, so a fresh story is not buried under an equally read
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,3 +61,53 @@ async def latest_articles(
     if section:
         query = query.where(Article.section == section)
     return list(await session.scalars(query))
+
+
+class Window(enum.StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+_WINDOW_DAYS = {Window.DAY: 1, Window.WEEK: 7, Window.MONTH: 30}
+
+
+@dataclass(frozen=True, slots=True)
+class TopEntry:
+    article: Article
+    views: int | None  # None when the list fell back to the latest articles
+
+
+@dataclass(frozen=True, slots=True)
+class Top:
+    entries: list[TopEntry]
+    first_day: date
+    last_day: date
+    fell_back: bool  # no views in the window: these are the latest articles instead
+
+
+def window_days(window: Window, now: datetime, zone: ZoneInfo) -> tuple[date, date]:
+    """The calendar days a window covers, ending today in the newsroom's zone."""
+    today = now.astimezone(zone).date()
+    return today - timedelta(days=_WINDOW_DAYS[window] - 1), today
+
+
+async def top_articles(
+    session: AsyncSession,
+    *,
+    window: Window,
+    now: datetime,
+    zone: ZoneInfo,
+    limit: int = 7,
+    section: str | None = None,
+) -> Top:
+    """Most viewed in the window; with no views there, the latest (and it says so)."""
+    first_day, last_day = window_days(window, now, zone)
+    ranked = await most_viewed(
+        session, first_day=first_day, last_day=last_day, limit=limit, section=section
+    )
+    if ranked:
+        entries = [TopEntry(r.article, r.views) for r in ranked]
+        return Top(entries, first_day, last_day, fell_back=False)
+    latest = await latest_articles(session, limit=limit, section=section)
+    return Top([TopEntry(a, None) for a in latest], first_day, last_day, fell_back=True)

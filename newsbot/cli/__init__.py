@@ -19,10 +19,13 @@ from newsbot.cli.demo import demo
 from newsbot.cli.feeds import feeds
 from newsbot.cli.ingest import import_command, poll, views
 from newsbot.cli.root import cli
+from newsbot.cli.search import search_group, top_command
 from newsbot.errors import NewsbotError
 
 for command in (db, feeds, poll, import_command, views, articles, demo):
     cli.add_command(command)
+cli.add_command(search_group, name="search")
+cli.add_command(top_command, name="top")
 
 
 def _fail(message: str, code: int) -> None:
@@ -33,6 +36,9 @@ def _fail(message: str, code: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="newsbot", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        sys.exit(0)
     except click.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
         _fail(exc.format_message().replace("\n", " ") + hint, 2)

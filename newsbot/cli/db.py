@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import click
 
+from newsbot.app import index_missing, open_app
 from newsbot.cli.root import settings_of
 from newsbot.store import migrate
 
@@ -25,6 +28,14 @@ def upgrade(ctx: click.Context) -> None:
         click.echo(f"schema already at revision {after}")
     else:
         click.echo(f"schema upgraded from {before or 'empty'} to {after}")
+
+    async def fill_index() -> int:
+        async with open_app(settings) as app:
+            return await index_missing(app)
+
+    indexed = asyncio.run(fill_index())
+    if indexed:
+        click.echo(f"indexed {indexed} articles for search")
 
 
 @db.command()

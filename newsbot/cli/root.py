@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from newsbot import __version__
-from newsbot.app import App, open_app, prepare_store
+from newsbot.app import App, index_missing, open_app, prepare_store
 from newsbot.config import Settings, load_settings
 from newsbot.logs import setup_logging
 
@@ -44,10 +44,12 @@ def settings_of(ctx: click.Context) -> Settings:
 def run_with_app(ctx: click.Context, work: Callable[[App], Awaitable[T]]) -> T:
     """Migrate-if-embedded, open the app, run one coroutine, close everything."""
     settings = settings_of(ctx)
-    prepare_store(settings)
+    upgraded = prepare_store(settings)
 
     async def runner() -> T:
         async with open_app(settings) as app:
+            if upgraded:
+                await index_missing(app)
             return await work(app)
 
     return asyncio.run(runner())

@@ -25,7 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.ingest.drafts import ArticleDraft
+from newsbot.search.index import index_articles
 from newsbot.store.models import Article, ArticleRevision
+from newsbot.text.analyzer import Analyzer, default_analyzer
 
 _TEXT_FIELDS = ("title", "lead", "body")
 _META_FIELDS = ("author", "section", "image_url", "is_breaking", "updated_at")
@@ -129,24 +131,35 @@ async def _existing(session: AsyncSession, drafts: Sequence[ArticleDraft]) -> li
 
 
 async def store_drafts(
-    session: AsyncSession, drafts: Sequence[ArticleDraft], *, now: datetime
+    session: AsyncSession,
+    drafts: Sequence[ArticleDraft],
+    *,
+    now: datetime,
+    analyzer: Analyzer | None = None,
 ) -> list[Stored]:
-    """Insert or update each draft; the caller commits. One result per draft, in order."""
+    """Insert or update each draft and its search document; the caller commits.
+
+    One result per draft, in order. New and corrected articles are (re)indexed in the same
+    transaction, so the search index never lags the store.
+    """
     try:
         async with session.begin_nested():
-            return await _store(session, drafts, now)
+            results, changed = await _store(session, drafts, now)
     except IntegrityError:
         # Another writer stored one of these meanwhile: redo one by one, each in a savepoint.
-        results = []
+        results, changed = [], []
         for draft in drafts:
             async with session.begin_nested():
-                results.extend(await _store(session, [draft], now))
-        return results
+                one, touched = await _store(session, [draft], now)
+                results.extend(one)
+                changed.extend(touched)
+    await index_articles(session, analyzer or default_analyzer(), changed)
+    return results
 
 
 async def _store(
     session: AsyncSession, drafts: Sequence[ArticleDraft], now: datetime
-) -> list[Stored]:
+) -> tuple[list[Stored], list[Article]]:
     existing = await _existing(session, drafts)
     by_key = {(a.source, a.guid): a for a in existing if a.guid}
     by_url = {a.url: a for a in existing}
@@ -170,4 +183,10 @@ async def _store(
         by_url[article.url] = article
         results.append((outcome, article))
     await session.flush()
-    return [Stored(outcome, article.id, article.url) for outcome, article in results]
+    stored = [Stored(outcome, article.id, article.url) for outcome, article in results]
+    changed = {
+        article.id: article
+        for outcome, article in results
+        if outcome in (Outcome.NEW, Outcome.CORRECTED)
+    }
+    return stored, list(changed.values())

@@ -16,6 +16,24 @@ from newsbot.store.engine import backend_name, make_sync_engine
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+# Backend-specific parts of the search index that the models do not describe.
+_UNMODELLED_TABLES = ("search_fts",)
+_UNMODELLED_COLUMNS = {("search_docs", "tsv")}
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave FTS5 shadow tables and the tsvector column out of schema comparisons."""
+    if type_ == "table" and name and name.startswith(_UNMODELLED_TABLES):
+        return False
+    if type_ == "column":
+        table = getattr(getattr(obj, "table", None), "name", None)
+        if (table, name) in _UNMODELLED_COLUMNS:
+            return False
+    return not (type_ == "index" and name == "ix_search_docs_tsv")
+
+
 def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))

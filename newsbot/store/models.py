@@ -125,3 +125,25 @@ class Feed(Base):
     last_status: Mapped[int | None] = mapped_column(Integer)
     next_check_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
+
+
+class SearchDoc(Base):
+    """An article's text as the analyzer tokenised it: the search index reads only this.
+
+    SQLite indexes these columns with an external-content FTS5 table kept in step by
+    triggers; PostgreSQL keeps a weighted ``tsv`` tsvector beside them (GIN-indexed). Both
+    live in migration 0002, outside this model, because they exist on one backend each.
+    """
+
+    __tablename__ = "search_docs"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[int] = mapped_column(Integer)
+    title_bg: Mapped[str] = mapped_column(Text)
+    title_mo: Mapped[str] = mapped_column(Text)
+    lead_bg: Mapped[str] = mapped_column(Text)
+    lead_mo: Mapped[str] = mapped_column(Text)
+    body_bg: Mapped[str] = mapped_column(Text)
+    body_mo: Mapped[str] = mapped_column(Text)

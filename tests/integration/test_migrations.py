@@ -28,7 +28,10 @@ def schema_differences(url: str) -> list[object]:
     engine = make_sync_engine(url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection,
+                opts={"compare_type": True, "include_object": migrate.include_object},
+            )
             return list(compare_metadata(context, Base.metadata))
     finally:
         engine.dispose()

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from newsbot.store import models  # noqa: F401  (registers the tables)
 from newsbot.store.base import Base
+from newsbot.store.migrate import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,6 +19,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,136 @@
+"""Running a search: AND first, a ranked OR when AND finds nothing, then recency.
+
+SQLite ranks with bm25 over six weighted columns; PostgreSQL with ts_rank_cd over the
+weighted tsvector. Both scores become "higher is better" and get the same mild boost for
+fresh articles, so the two stores order results alike.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newsbot.search.query import (
+    Mode,
+    ParsedQuery,
+    fts5_expression,
+    parse_query,
+    tsquery_expression,
+)
+from newsbot.search.snippet import Marked, find_marks, make_snippet
+from newsbot.store.models import Article
+from newsbot.text.analyzer import Analyzer
+
+CANDIDATES = 200  # best-scoring matches re-ranked for recency; pages come from these
+# bm25 weights: title bigrams, title morphemes, lead bigrams, lead morphemes, body, body.
+BM25_WEIGHTS = (4.0, 8.0, 2.0, 4.0, 1.0, 1.0)
+RECENCY_BOOST = 0.2  # at most +20 % for an article published now
+RECENCY_HALF_LIFE_DAYS = 14.0
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    article: Article
+    score: float
+    snippet: Marked
+    title_marks: tuple[tuple[int, int], ...]
+
+
+@dataclass(slots=True)
+class SearchResult:
+    query: ParsedQuery
+    mode: Mode = Mode.ALL
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0  # matches found (at most CANDIDATES)
+
+    @property
+    def fell_back(self) -> bool:
+        return self.mode is Mode.ANY
+
+
+def _boost(score: float, published: datetime, now: datetime) -> float:
+    age_days = max(0.0, (now - published).total_seconds() / 86400)
+    return score * (1 + RECENCY_BOOST * math.pow(0.5, age_days / RECENCY_HALF_LIFE_DAYS))
+
+
+async def _candidates(
+    session: AsyncSession, query: ParsedQuery, mode: Mode
+) -> list[tuple[int, float]]:
+    section_filter = " AND a.section = :section" if query.section else ""
+    if session.get_bind().dialect.name == "postgresql":
+        sql = text(  # only module constants are interpolated
+            "SELECT d.article_id, ts_rank_cd(d.tsv, q.query) AS score "  # noqa: S608
+            "FROM search_docs d JOIN articles a ON a.id = d.article_id, "
+            "to_tsquery('simple', :expression) AS q(query) "
+            f"WHERE d.tsv @@ q.query{section_filter} "
+            "ORDER BY score DESC, d.article_id DESC LIMIT :limit"
+        )
+        expression = tsquery_expression(query, mode)
+    else:
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        sql = text(  # only module constants are interpolated
+            f"SELECT f.rowid, -bm25(search_fts, {weights}) AS score "  # noqa: S608
+            "FROM search_fts f JOIN articles a ON a.id = f.rowid "
+            f"WHERE search_fts MATCH :expression{section_filter} "
+            "ORDER BY bm25(search_fts, " + weights + ") LIMIT :limit"
+        )
+        expression = fts5_expression(query, mode)
+    params: dict[str, object] = {"expression": expression, "limit": CANDIDATES}
+    if query.section:
+        params["section"] = query.section
+    rows = await session.execute(sql.bindparams(bindparam("limit")), params)
+    return [(int(ident), float(score)) for ident, score in rows]
+
+
+async def search(
+    session: AsyncSession,
+    analyzer: Analyzer,
+    text_query: str,
+    *,
+    now: datetime,
+    limit: int = 5,
+    offset: int = 0,
+    section: str | None = None,
+) -> SearchResult:
+    """Search the store. Never raises for what a reader typed: bad input finds nothing."""
+    query = parse_query(text_query, analyzer)
+    if section:
+        query.section = section
+    result = SearchResult(query=query)
+    if query.empty:
+        return result
+    found = await _candidates(session, query, Mode.ALL)
+    if not found and len(query.terms) > 1:
+        result.mode = Mode.ANY
+        found = await _candidates(session, query, Mode.ANY)
+    if not found:
+        return result
+    articles = {
+        a.id: a
+        for a in await session.scalars(select(Article).where(Article.id.in_([i for i, _ in found])))
+    }
+    ranked = sorted(
+        (
+            (articles[i], _boost(s, articles[i].published_at, now))
+            for i, s in found
+            if i in articles
+        ),
+        key=lambda pair: (pair[1], pair[0].published_at),
+        reverse=True,
+    )
+    result.total = len(ranked)
+    terms = query.highlights()
+    for article, score in ranked[offset : offset + limit]:
+        result.hits.append(
+            Hit(
+                article=article,
+                score=round(score, 6),
+                snippet=make_snippet(article.lead, article.body, terms),
+                title_marks=find_marks(article.title, terms),
+            )
+        )
+    return result

@@ -1,0 +1,145 @@
+"""Keeping the search index in step with the articles.
+
+Every stored, corrected or re-imported article passes through ``index_articles``; deleting an
+article deletes its document by cascade (and the FTS5 triggers follow). The body is indexed
+by bigrams only: morphemes of titles and leads rank well enough, and analysing every body
+with Kiwi would cost more than half the indexing time for little recall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newsbot.store.models import Article, SearchDoc
+from newsbot.text.analyzer import Analyzer
+
+BATCH = 200
+_TEXT_COLUMNS = ("title_bg", "title_mo", "lead_bg", "lead_mo", "body_bg", "body_mo")
+
+
+def documents(analyzer: Analyzer, articles: Sequence[Article]) -> list[dict[str, object]]:
+    titles = analyzer.morpheme_texts([a.title for a in articles])
+    leads = analyzer.morpheme_texts([a.lead for a in articles])
+    return [
+        {
+            "article_id": article.id,
+            "revision": article.revision,
+            "title_bg": analyzer.bigram_text(article.title),
+            "title_mo": title_mo,
+            "lead_bg": analyzer.bigram_text(article.lead),
+            "lead_mo": lead_mo,
+            "body_bg": analyzer.bigram_text(article.body),
+            "body_mo": "",
+        }
+        for article, title_mo, lead_mo in zip(articles, titles, leads, strict=True)
+    ]
+
+
+# search_docs as PostgreSQL sees it: the model's columns plus the weighted tsvector.
+_PG_DOCS = Table(
+    "search_docs",
+    MetaData(),
+    Column("article_id", Integer, primary_key=True),
+    Column("revision", Integer),
+    *(Column(name, Text) for name in _TEXT_COLUMNS),
+    Column("tsv", TSVECTOR),
+)
+_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
+# Title morphemes weigh most (A), title bigrams next (B), the lead C, the body D.
+_WEIGHTS = (
+    ("title_mo", "A"),
+    ("title_bg", "B"),
+    ("lead_mo", "C"),
+    ("lead_bg", "C"),
+    ("body_bg", "D"),
+)
+
+
+def _tsvector(row: dict[str, object]) -> ColumnElement[Any]:
+    parts = [
+        func.setweight(
+            func.to_tsvector(_SIMPLE, cast(literal(row[column]), Text)),
+            literal_column(f"'{weight}'::\"char\""),
+        )
+        for column, weight in _WEIGHTS
+    ]
+    combined: ColumnElement[Any] = parts[0]
+    for part in parts[1:]:
+        combined = combined.op("||")(part)
+    return combined
+
+
+async def index_articles(
+    session: AsyncSession, analyzer: Analyzer, articles: Sequence[Article]
+) -> None:
+    """Write (or rewrite) the search documents of these articles; the caller commits."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for start in range(0, len(articles), BATCH):
+        rows = documents(analyzer, articles[start : start + BATCH])
+        if not rows:
+            continue
+        if postgres:
+            statement = pg_insert(_PG_DOCS).values([{**row, "tsv": _tsvector(row)} for row in rows])
+            columns: tuple[str, ...] = ("revision", *_TEXT_COLUMNS, "tsv")
+        else:
+            statement = sqlite_insert(SearchDoc).values(rows)  # type: ignore[assignment]
+            columns = ("revision", *_TEXT_COLUMNS)
+        updates = {c: statement.excluded[c] for c in columns}
+        await session.execute(
+            statement.on_conflict_do_update(index_elements=["article_id"], set_=updates)
+        )
+
+
+async def unindexed_count(session: AsyncSession) -> int:
+    query = (
+        select(func.count())
+        .select_from(Article)
+        .outerjoin(SearchDoc, SearchDoc.article_id == Article.id)
+        .where((SearchDoc.article_id.is_(None)) | (SearchDoc.revision != Article.revision))
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def reindex(
+    session: AsyncSession,
+    analyzer: Analyzer,
+    *,
+    only_missing: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """(Re)build documents for every article, or only for those missing or out of date."""
+    query = select(Article.id).order_by(Article.id)
+    if only_missing:
+        query = query.outerjoin(SearchDoc, SearchDoc.article_id == Article.id).where(
+            (SearchDoc.article_id.is_(None)) | (SearchDoc.revision != Article.revision)
+        )
+    ids = list(await session.scalars(query))
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        articles = list(await session.scalars(select(Article).where(Article.id.in_(chunk))))
+        await index_articles(session, analyzer, articles)
+        await session.commit()
+        done += len(chunk)
+        if progress:
+            progress(done, len(ids))
+    return done

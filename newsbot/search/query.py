@@ -1,0 +1,136 @@
+"""Reader queries, parsed once and written out for FTS5 or tsquery from our own tokens.
+
+Syntax (documented in the README and in /help):
+
+    성남시 드론           every word (AND); particles do not matter: 성남시는 = 성남시
+    "성남시 드론"         the words next to each other, in this order
+    -축제                 without this word
+    section:행정 / 섹션:행정 / 분야:행정   only this section
+
+User text never reaches FTS5 or tsquery syntax: a query is cut into words, each word is
+analysed into Hangul bigrams and morphemes, and only those tokens (letters and digits, every
+one quoted) are written into the expression. Anything else - quotes, *, NEAR, ^, :,
+parentheses, SQL, emoji, control characters - simply is not a token.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+
+from newsbot.text.analyzer import Analyzer, QueryWord, bigrams
+
+MAX_QUERY_CHARS = 300
+MAX_TERMS = 12
+_PIECES = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_SECTION = re.compile(r"^(?:section|섹션|분야):(.+)$", re.IGNORECASE)
+
+BG_COLUMNS = ("title_bg", "lead_bg", "body_bg")
+MO_COLUMNS = ("title_mo", "lead_mo", "body_mo")
+
+
+class Mode(enum.StrEnum):
+    ALL = "all"  # every word
+    ANY = "any"  # the fallback: any word, ranked
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A word or a quoted phrase."""
+
+    bigrams: tuple[str, ...]  # must appear in this order, next to each other
+    morphemes: tuple[str, ...] = ()  # or: all of these morphemes
+    highlight: tuple[str, ...] = ()  # strings to mark in snippets
+
+
+@dataclass(slots=True)
+class ParsedQuery:
+    terms: list[Term] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
+    section: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+    def highlights(self) -> list[str]:
+        return [h for term in self.terms for h in term.highlight]
+
+
+def _word_term(word: QueryWord) -> Term | None:
+    grams = tuple(bigrams(word.text))
+    if not grams:
+        return None
+    marks = {word.text, *(m for m in word.morphemes if len(m) > 1)}
+    return Term(bigrams=grams, morphemes=word.morphemes, highlight=tuple(sorted(marks, key=len)))
+
+
+def parse_query(text: str, analyzer: Analyzer) -> ParsedQuery:
+    parsed = ParsedQuery()
+    for match in _PIECES.finditer(text[:MAX_QUERY_CHARS]):
+        negative, phrase, word = match.group(1), match.group(2), match.group(3)
+        if word is not None:
+            if section := _SECTION.match(word):
+                parsed.section = section.group(1).strip() or None
+                continue
+            negative = "-" if word.startswith("-") and len(word) > 1 else ""
+            word = word[1:] if negative else word
+            analysed = analyzer.query_word(word)
+            term = _word_term(analysed) if analysed else None
+        else:
+            grams = tuple(bigrams(phrase or ""))
+            words = [w for w in (phrase or "").split() if w]
+            term = Term(bigrams=grams, highlight=(" ".join(words).lower(),)) if grams else None
+        if term is None:
+            continue
+        target = parsed.excluded if negative else parsed.terms
+        if len(parsed.terms) + len(parsed.excluded) < MAX_TERMS:
+            target.append(term)
+    return parsed
+
+
+# --- SQLite FTS5 -----------------------------------------------------------------------------
+
+
+def _quoted(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _fts_term(term: Term) -> str:
+    phrase = "{" + " ".join(BG_COLUMNS) + "} : " + _quoted(" ".join(term.bigrams))
+    if not term.morphemes:
+        return phrase
+    morphs = " AND ".join(_quoted(m) for m in term.morphemes)
+    return f"({phrase} OR {{{' '.join(MO_COLUMNS)}}} : ({morphs}))"
+
+
+def fts5_expression(query: ParsedQuery, mode: Mode) -> str:
+    joiner = " AND " if mode is Mode.ALL else " OR "
+    expression = "(" + joiner.join(_fts_term(t) for t in query.terms) + ")"
+    if query.excluded:
+        expression += " NOT (" + " OR ".join(_fts_term(t) for t in query.excluded) + ")"
+    return expression
+
+
+# --- PostgreSQL tsquery ----------------------------------------------------------------------
+
+
+def _lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _ts_term(term: Term) -> str:
+    phrase = " <-> ".join(_lexeme(b) for b in term.bigrams)
+    if not term.morphemes:
+        return f"({phrase})"
+    morphs = " & ".join(_lexeme(m) for m in term.morphemes)
+    return f"(({phrase}) | ({morphs}))"
+
+
+def tsquery_expression(query: ParsedQuery, mode: Mode) -> str:
+    joiner = " & " if mode is Mode.ALL else " | "
+    expression = "(" + joiner.join(_ts_term(t) for t in query.terms) + ")"
+    if query.excluded:
+        expression += " & !(" + " | ".join(_ts_term(t) for t in query.excluded) + ")"
+    return expression
