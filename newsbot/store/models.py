@@ -147,3 +147,18 @@ class SearchDoc(Base):
     lead_mo: Mapped[str] = mapped_column(Text)
     body_bg: Mapped[str] = mapped_column(Text)
     body_mo: Mapped[str] = mapped_column(Text)
+
+
+class SavedQuery(Base):
+    """A reader's search, kept so "next page" buttons can name it in a few bytes.
+
+    Telegram allows 64 bytes of callback data; a Korean query alone can exceed that, so the
+    button carries this row's id instead of the text.
+    """
+
+    __tablename__ = "saved_queries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    section: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,23 @@
+"""What readers read, in their language. Handlers name a message; the catalogs word it.
+
+Korean is the default: a Telegram ``language_code`` of ``en``/``en-US`` gets English,
+anything else Korean.
+"""
+
+from __future__ import annotations
+
+from newsbot.i18n import en, ko
+
+CATALOGS: dict[str, dict[str, str]] = {"ko": ko.MESSAGES, "en": en.MESSAGES}
+DEFAULT_LOCALE = "ko"
+
+
+def locale_of(code: str | None) -> str:
+    base = (code or "").split("-")[0].split("_")[0].lower()
+    return base if base in CATALOGS else DEFAULT_LOCALE
+
+
+def t(locale: str, key: str, **values: object) -> str:
+    catalog = CATALOGS.get(locale_of(locale), CATALOGS[DEFAULT_LOCALE])
+    template = catalog.get(key) or CATALOGS[DEFAULT_LOCALE][key]
+    return template.format(**values)
