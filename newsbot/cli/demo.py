@@ -15,6 +15,12 @@ from newsbot.cli.root import run_with_app, settings_of
 from newsbot.config import mask_url
 from newsbot.ingest.importer import Format, import_articles, import_views
 from newsbot.ranking import latest_articles, latest_view_day, most_viewed
+from newsbot.search.engine import search
+from newsbot.text.analyzer import default_analyzer
+
+
+# Particles and compounds: 성남시는 finds 성남시, 드론 finds 드론전문의용소방대.
+DEMO_QUERIES = ("성남시는", "드론")
 
 
 def samples_dir() -> Path:
@@ -66,6 +72,18 @@ def demo(ctx: click.Context, limit: int) -> None:
                     views=[r.views for r in ranked],
                 )
             )
+            for query in DEMO_QUERIES:
+                found = await search(
+                    session, default_analyzer(), query, now=app.clock.now(), limit=3
+                )
+                out.print()
+                out.print(
+                    articles_table(
+                        f"search '{query}': {found.total} found",
+                        [hit.article for hit in found.hits],
+                        zone,
+                    )
+                )
 
     run_with_app(ctx, work)
     click.echo(f"\nstore: {mask_url(settings_of(ctx).database_url)}")

@@ -265,6 +265,8 @@ def test_the_demo_builds_the_default_store_and_shows_the_most_viewed(
     assert "imported views.csv: 303 daily counts" in out
     assert "가장 많이 본 뉴스" in out
     assert "12,467" in out  # the week's most read story
+    assert "search '성남시는': " in out
+    assert "드론전문의용소방대" in out
 
     again = run(capsys, "demo")
     assert "imported articles.ndjson: new 0, updated 0, unchanged 66" in again[1]
