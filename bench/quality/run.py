@@ -1,0 +1,393 @@
+"""Search quality on judged queries: newsbot next to plain FTS5 unicode61 and trigram.
+
+    python -m bench.quality.run [--postgres URL] [--per-query]
+
+Loads the bundled samples (newsbot/data/samples/articles.ndjson) into a fresh SQLite store
+through newsbot's own importer, which also builds newsbot's search index, and runs every query
+of bench/quality/judged.json through newsbot's `search` (limit 10). The two baselines are
+built here, in an in-memory sqlite3 database over the same stored articles (title, lead, body
+as FTS5 columns), and queried as typed: every word quoted, words AND-ed, ranked by bm25.
+With --postgres (or NEWSBOT_TEST_POSTGRES_URL) newsbot is also measured on a fresh
+PostgreSQL database, created and dropped here.
+
+Prints Markdown: recall@10 and MRR per system, recall@10 per query kind, and the queries
+where newsbot's recall@10 is below 1 with what it missed. Nothing depends on the wall clock:
+searches use a fixed "now" and the import a fixed clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from newsbot.app import open_app
+from newsbot.clock import FixedClock
+from newsbot.config import Settings
+from newsbot.ingest.importer import Format, import_articles
+from newsbot.search.engine import search
+from newsbot.search.query import parse_query
+from newsbot.store import migrate
+from newsbot.store.models import Article
+from newsbot.text.analyzer import default_analyzer
+
+HERE = Path(__file__).resolve().parent
+JUDGED = HERE / "judged.json"
+SAMPLES = HERE.parent.parent / "newsbot" / "data" / "samples" / "articles.ndjson"
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 12:00 KST, the day after the samples end
+K = 10
+DIAGNOSTIC_DEPTH = 200  # how deep to look for a missed article's rank
+KINDS = ("particle", "two-syllable", "compound", "mixed", "multiword", "phrase", "section")
+_SECTION = re.compile(r"^(?:section|섹션|분야):(.+)$", re.IGNORECASE)  # as newsbot reads it
+_PIECES = re.compile(r'"([^"]*)"?|(\S+)')
+
+
+# --- judged queries ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    query: str
+    kind: str
+    relevant: tuple[str, ...]
+
+
+def load_judged(path: Path, known: set[str]) -> list[Judged]:
+    judged = []
+    for item in json.loads(path.read_text(encoding="utf-8")):
+        entry = Judged(str(item["query"]), str(item["kind"]), tuple(item["relevant"]))
+        unknown = set(entry.relevant) - known
+        if entry.kind not in KINDS:
+            raise ValueError(f"{entry.query!r}: unknown kind {entry.kind!r}")
+        if unknown or not entry.relevant or len(entry.relevant) > K:
+            raise ValueError(f"{entry.query!r}: bad relevant set (unknown: {sorted(unknown)})")
+        judged.append(entry)
+    if len({j.query for j in judged}) != len(judged):
+        raise ValueError("a query is judged twice")
+    return judged
+
+
+# --- newsbot -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    guid: str
+    title: str
+    lead: str
+    body: str
+    section: str | None
+
+
+@dataclass(slots=True)
+class NewsbotRun:
+    top: dict[str, list[str]] = field(default_factory=dict)  # query -> top-10 guids
+    deep: dict[str, list[str]] = field(default_factory=dict)  # query -> up to 200, for misses
+    total: dict[str, int] = field(default_factory=dict)  # query -> articles matched (<= 200)
+    docs: list[Doc] = field(default_factory=list)  # the articles as stored
+
+
+async def run_newsbot(url: str, judged: Sequence[Judged]) -> NewsbotRun:
+    migrate.upgrade(url)
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    analyzer = default_analyzer()
+    run = NewsbotRun()
+    async with open_app(settings, clock=FixedClock(NOW)) as app:
+        report = await import_articles(
+            app.sessions, SAMPLES, fmt=Format.NDJSON, zone=settings.zone, clock=app.clock
+        )
+        assert not report.problems, report.problems[:3]
+        async with app.sessions() as session:
+            stored = list(await session.scalars(select(Article).order_by(Article.guid)))
+            run.docs = [Doc(a.guid or "", a.title, a.lead, a.body, a.section) for a in stored]
+            for entry in judged:
+                result = await search(session, analyzer, entry.query, now=NOW, limit=K)
+                run.top[entry.query] = [hit.article.guid or "" for hit in result.hits]
+                run.total[entry.query] = result.total
+                found = set(run.top[entry.query])
+                if not set(entry.relevant) <= found:
+                    deep = await search(
+                        session, analyzer, entry.query, now=NOW, limit=DIAGNOSTIC_DEPTH
+                    )
+                    run.deep[entry.query] = [hit.article.guid or "" for hit in deep.hits]
+    return run
+
+
+def _admin_conninfo(admin: str) -> str:
+    parsed = make_url(admin.replace("postgres://", "postgresql://", 1))
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _pg_create(admin: str) -> tuple[str, str]:
+    name = f"newsbot_quality_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(_admin_conninfo(admin), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(admin.replace("postgres://", "postgresql://", 1)).set(database=name)
+    return name, url.render_as_string(hide_password=False)
+
+
+def _pg_drop(admin: str, name: str) -> None:
+    with psycopg.connect(_admin_conninfo(admin), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- baselines: plain FTS5, queried as typed ---------------------------------------------------
+
+
+def split_section(text: str) -> tuple[str, str | None]:
+    """The query without its section:/섹션:/분야: word, and that section (newsbot's syntax)."""
+    section = None
+    words = []
+    for word in text.split():
+        if found := _SECTION.match(word):
+            section = found.group(1).strip() or None
+        else:
+            words.append(word)
+    return " ".join(words), section
+
+
+def as_typed(text: str) -> str | None:
+    """Every word (or "quoted phrase") as one quoted FTS5 string, AND-ed; None when empty."""
+    strings = []
+    for match in _PIECES.finditer(text):
+        piece = match.group(1) if match.group(1) is not None else match.group(2)
+        if piece and piece.strip():
+            strings.append('"' + piece.strip().replace('"', '""') + '"')
+    return " AND ".join(strings) if strings else None
+
+
+class Baseline:
+    """One FTS5 table over title, lead and body with a stock tokenizer, bm25-ranked."""
+
+    def __init__(self, tokenizer: str, docs: Sequence[Doc]) -> None:
+        self.tokenizer = tokenizer
+        self.errors = 0
+        self.db = sqlite3.connect(":memory:")
+        self.db.execute(
+            "CREATE VIRTUAL TABLE docs USING fts5("
+            f"title, lead, body, guid UNINDEXED, section UNINDEXED, tokenize='{tokenizer}')"
+        )
+        self.db.executemany(
+            "INSERT INTO docs (title, lead, body, guid, section) VALUES (?, ?, ?, ?, ?)",
+            [(d.title, d.lead, d.body, d.guid, d.section) for d in docs],
+        )
+
+    def search(self, query: str) -> list[str]:
+        text, section = split_section(query)
+        expression = as_typed(text)
+        if expression is None:
+            return []
+        sql = "SELECT guid FROM docs WHERE docs MATCH ?"
+        params: list[object] = [expression]
+        if section:
+            sql += " AND section = ?"
+            params.append(section)
+        sql += " ORDER BY bm25(docs), rowid LIMIT ?"
+        params.append(K)
+        try:
+            return [str(row[0]) for row in self.db.execute(sql, params)]
+        except sqlite3.OperationalError:
+            self.errors += 1  # an FTS5 syntax error counts as nothing found
+            return []
+
+
+# --- metrics -----------------------------------------------------------------------------------
+
+
+def recall(relevant: Sequence[str], top: Sequence[str]) -> float:
+    return len(set(relevant) & set(top[:K])) / len(relevant)
+
+
+def reciprocal_rank(relevant: Sequence[str], top: Sequence[str]) -> float:
+    wanted = set(relevant)
+    return next((1 / rank for rank, guid in enumerate(top[:K], 1) if guid in wanted), 0.0)
+
+
+def mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class System:
+    name: str
+    top: dict[str, list[str]]
+
+
+def summary_table(systems: Sequence[System], judged: Sequence[Judged]) -> list[str]:
+    lines = [
+        f"| system | recall@{K} | MRR | queries fully found | queries with no relevant hit |",
+        "|---|---|---|---|---|",
+    ]
+    for system in systems:
+        recalls = [recall(j.relevant, system.top[j.query]) for j in judged]
+        rrs = [reciprocal_rank(j.relevant, system.top[j.query]) for j in judged]
+        full = sum(r == 1 for r in recalls)
+        none = sum(r == 0 for r in recalls)
+        lines.append(
+            f"| {system.name} | {mean(recalls):.3f} | {mean(rrs):.3f} "
+            f"| {full}/{len(judged)} | {none}/{len(judged)} |"
+        )
+    return lines
+
+
+def kind_table(systems: Sequence[System], judged: Sequence[Judged]) -> list[str]:
+    kinds = [k for k in KINDS if any(j.kind == k for j in judged)]
+    counts = {k: sum(j.kind == k for j in judged) for k in kinds}
+    lines = [
+        "| system | " + " | ".join(f"{k} ({counts[k]})" for k in kinds) + " |",
+        "|---|" + "---|" * len(kinds),
+    ]
+    for system in systems:
+        cells = [
+            mean([recall(j.relevant, system.top[j.query]) for j in judged if j.kind == k])
+            for k in kinds
+        ]
+        lines.append(f"| {system.name} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
+    return lines
+
+
+def per_query_table(systems: Sequence[System], judged: Sequence[Judged]) -> list[str]:
+    lines = [
+        "| query | kind | relevant | " + " | ".join(s.name for s in systems) + " |",
+        "|---|---|---|" + "---|" * len(systems),
+    ]
+    for j in judged:
+        cells = [f"{recall(j.relevant, s.top[j.query]):.2f}" for s in systems]
+        lines.append(f"| `{j.query}` | {j.kind} | {len(j.relevant)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def reading(query: str) -> str:
+    """How newsbot reads the query: per word, the bigram phrase and the morphemes."""
+    parsed = parse_query(query, default_analyzer())
+    terms = [
+        "["
+        + " ".join(t.bigrams)
+        + "]"
+        + (" or {" + ", ".join(t.morphemes) + "}" if t.morphemes else "")
+        for t in parsed.terms
+    ]
+    section = f" in section {parsed.section}" if parsed.section else ""
+    return " AND ".join(terms) + section
+
+
+def misses(
+    name: str, run: NewsbotRun, judged: Sequence[Judged], titles: dict[str, str]
+) -> list[str]:
+    lines = []
+    for j in judged:
+        top = run.top[j.query]
+        missed = [g for g in j.relevant if g not in top]
+        if not missed:
+            continue
+        deep = run.deep.get(j.query, top)
+        where = [
+            f"{g} ({titles[g]}): " + (f"rank {deep.index(g) + 1}" if g in deep else "not matched")
+            for g in missed
+        ]
+        lines.append(
+            f"- `{j.query}` ({j.kind}) recall@{K} {recall(j.relevant, top):.2f}, "
+            f"{run.total[j.query]} matched; read as {reading(j.query)}"
+        )
+        lines.extend(f"  - missed {w}" for w in where)
+    if not lines:
+        return [f"{name}: every relevant article of every query is in the top {K}."]
+    return [f"{name}:", "", *lines]
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def evaluate(postgres: str | None, per_query: bool, emit: Callable[[str], None]) -> None:
+    known = {str(json.loads(line)["guid"]) for line in SAMPLES.read_text("utf-8").splitlines()}
+    judged = load_judged(JUDGED, known)
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite_run = asyncio.run(run_newsbot(f"sqlite:///{tmp}/quality.db", judged))
+    runs = [("newsbot (SQLite)", sqlite_run)]
+    if postgres:
+        name, url = _pg_create(postgres)
+        try:
+            runs.append(("newsbot (PostgreSQL)", asyncio.run(run_newsbot(url, judged))))
+        finally:
+            _pg_drop(postgres, name)
+
+    baselines = [Baseline(t, sqlite_run.docs) for t in ("unicode61", "trigram")]
+    systems = [System(label, run.top) for label, run in runs]
+    for baseline in baselines:
+        top = {j.query: baseline.search(j.query) for j in judged}
+        systems.append(System(f"FTS5 {baseline.tokenizer}, as typed", top))
+    titles = {d.guid: d.title for d in sqlite_run.docs}
+
+    emit(
+        f"## Search quality: {len(judged)} judged queries over the {len(sqlite_run.docs)} "
+        "sample articles"
+    )
+    emit("")
+    emit(
+        f"recall@{K} = mean over queries of |relevant ∩ top {K}| / |relevant|; MRR = mean "
+        f"reciprocal rank of the first relevant hit in the top {K} (0 if none). newsbot: "
+        f"`search(..., limit={K}, now={NOW.isoformat()})`. Baselines: FTS5 over title, lead, "
+        "body of the same stored articles, every query word quoted and AND-ed, bm25 order; "
+        "section: words become a section filter."
+    )
+    emit("")
+    for line in summary_table(systems, judged):
+        emit(line)
+    emit("")
+    emit(f"### recall@{K} by query kind (number of queries)")
+    emit("")
+    for line in kind_table(systems, judged):
+        emit(line)
+    for baseline in baselines:
+        if baseline.errors:
+            emit(f"\n({baseline.tokenizer}: {baseline.errors} queries raised an FTS5 error)")
+    if per_query:
+        emit("")
+        emit(f"### recall@{K} per query")
+        emit("")
+        for line in per_query_table(systems, judged):
+            emit(line)
+    emit("")
+    emit(f"### Queries where newsbot's recall@{K} < 1")
+    emit("")
+    emit(
+        "Read as: per word, the bigram phrase [..] or all morphemes {..}, as newsbot's query "
+        f"parser writes them. A missed article's rank is its place in the first "
+        f"{DIAGNOSTIC_DEPTH} results."
+    )
+    for label, run in runs:
+        emit("")
+        for line in misses(label, run, judged, titles):
+            emit(line)
+    emit("")
+    for label, run in runs:
+        crowded = sum(run.total[j.query] > K for j in judged)
+        emit(
+            f"{label} matched more than {K} articles for {crowded} of {len(judged)} queries "
+            f"(there the ranking decides recall@{K}; elsewhere only the matching does)."
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--postgres", default=os.environ.get("NEWSBOT_TEST_POSTGRES_URL"))
+    parser.add_argument("--per-query", action="store_true", help="also print every query")
+    args = parser.parse_args()
+    evaluate(args.postgres or None, args.per_query, print)
+
+
+if __name__ == "__main__":
+    main()
