@@ -18,7 +18,6 @@ from newsbot.ranking import latest_articles, latest_view_day, most_viewed
 from newsbot.search.engine import search
 from newsbot.text.analyzer import default_analyzer
 
-
 # Particles and compounds: 성남시는 finds 성남시, 드론 finds 드론전문의용소방대.
 DEMO_QUERIES = ("성남시는", "드론")
 

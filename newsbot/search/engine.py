@@ -23,11 +23,14 @@ from newsbot.search.query import (
 )
 from newsbot.search.snippet import Marked, find_marks, make_snippet
 from newsbot.store.models import Article
-from newsbot.text.analyzer import Analyzer
+from newsbot.text.analyzer import Analyzer, strip_controls
 
 CANDIDATES = 200  # best-scoring matches re-ranked for recency; pages come from these
 # bm25 weights: title bigrams, title morphemes, lead bigrams, lead morphemes, body, body.
 BM25_WEIGHTS = (4.0, 8.0, 2.0, 4.0, 1.0, 1.0)
+# ts_rank_cd weights for labels {D, C, B, A}: body bigrams, title and lead bigrams, lead
+# morphemes, title morphemes (see newsbot.search.index).
+TS_RANK_WEIGHTS = "{0.1, 0.3, 0.5, 1.0}"
 RECENCY_BOOST = 0.2  # at most +20 % for an article published now
 RECENCY_HALF_LIFE_DAYS = 14.0
 
@@ -63,7 +66,7 @@ async def _candidates(
     section_filter = " AND a.section = :section" if query.section else ""
     if session.get_bind().dialect.name == "postgresql":
         sql = text(  # only module constants are interpolated
-            "SELECT d.article_id, ts_rank_cd(d.tsv, q.query) AS score "  # noqa: S608
+            f"SELECT d.article_id, ts_rank_cd('{TS_RANK_WEIGHTS}', d.tsv, q.query) AS score "  # noqa: S608
             "FROM search_docs d JOIN articles a ON a.id = d.article_id, "
             "to_tsquery('simple', :expression) AS q(query) "
             f"WHERE d.tsv @@ q.query{section_filter} "
@@ -99,10 +102,10 @@ async def search(
     """Search the store. Never raises for what a reader typed: bad input finds nothing."""
     query = parse_query(text_query, analyzer)
     if section:
-        query.section = section
+        query.section = section.strip() or None
     result = SearchResult(query=query)
-    if query.empty:
-        return result
+    if query.empty or (query.section and strip_controls(query.section) != query.section):
+        return result  # no section has control characters in its name
     found = await _candidates(session, query, Mode.ALL)
     if not found and len(query.terms) > 1:
         result.mode = Mode.ANY

@@ -64,14 +64,17 @@ _PG_DOCS = Table(
     Column("tsv", TSVECTOR),
 )
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
-# Title morphemes weigh most (A), title bigrams next (B), the lead C, the body D.
+# Labels keep morphemes apart from bigrams, so a query's morphemes can be limited to the
+# morpheme streams as on SQLite (A: title morphemes, B: lead morphemes, C: title and lead
+# bigrams, D: body bigrams); search ranks the labels with its own weights.
 _WEIGHTS = (
     ("title_mo", "A"),
-    ("title_bg", "B"),
-    ("lead_mo", "C"),
+    ("lead_mo", "B"),
+    ("title_bg", "C"),
     ("lead_bg", "C"),
     ("body_bg", "D"),
 )
+MORPHEME_LABELS = "AB"
 
 
 def _tsvector(row: dict[str, object]) -> ColumnElement[Any]:

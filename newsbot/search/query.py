@@ -19,6 +19,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
+from newsbot.search.index import MORPHEME_LABELS
 from newsbot.text.analyzer import Analyzer, QueryWord, bigrams
 
 MAX_QUERY_CHARS = 300
@@ -124,7 +125,7 @@ def _ts_term(term: Term) -> str:
     phrase = " <-> ".join(_lexeme(b) for b in term.bigrams)
     if not term.morphemes:
         return f"({phrase})"
-    morphs = " & ".join(_lexeme(m) for m in term.morphemes)
+    morphs = " & ".join(_lexeme(m) + ":" + MORPHEME_LABELS for m in term.morphemes)
     return f"(({phrase}) | ({morphs}))"
 
 

@@ -22,12 +22,13 @@ class Marked:
 
 def find_marks(text: str, terms: Sequence[str]) -> tuple[tuple[int, int], ...]:
     """Where any of the terms occurs in text, ignoring case; overlapping hits merged."""
-    patterns = [
-        re.escape(t) for t in sorted({t for t in terms if t.strip()}, key=len, reverse=True)
-    ]
-    if not patterns or not text:
+    wanted = {t for t in terms if t.strip()}
+    if not wanted or not text:
         return ()
-    spans = sorted(m.span() for m in re.finditer("|".join(patterns), text, re.IGNORECASE))
+    # Each term on its own: one alternation scan cannot see overlapping hits (성남시 / 시청).
+    spans = sorted(
+        m.span() for term in wanted for m in re.finditer(re.escape(term), text, re.IGNORECASE)
+    )
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
@@ -50,14 +51,13 @@ def _cut(text: str, start: int, width: int) -> tuple[int, int]:
 
 def make_snippet(lead: str, body: str, terms: Sequence[str], width: int = SNIPPET_CHARS) -> Marked:
     """A window of the lead or body around the first match (the lead's start when none)."""
+    lead, body = " ".join(lead.split()), " ".join(body.split())  # one line, as matched
     text = lead
     marks = find_marks(lead, terms)
     if not marks and body:
         body_marks = find_marks(body, terms)
         if body_marks:
             text, marks = body, body_marks
-    text = " ".join(text.split())  # one line: paragraphs do not fit a snippet
-    marks = find_marks(text, terms)
     first = marks[0][0] if marks else 0
     start, end = _cut(text, max(0, first - _LEAD_IN), width)
     window = text[start:end]

@@ -50,21 +50,41 @@ _CONTENT_TAGS = frozenset(
 )
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def strip_controls(text: str) -> str:
+    """Control characters and lone surrogates: nothing to search, and poison for C code."""
+    return _CONTROLS.sub("", text)
+
+
 def fold(text: str) -> str:
     """NFKC (full-width Latin, compatibility forms) and lower case."""
     return unicodedata.normalize("NFKC", text).lower()
 
 
 def bigrams(text: str) -> list[str]:
+    """Hangul runs as overlapping pairs; Latin and digit runs whole.
+
+    A Hangul run written right after digits also gives its first syllable alone, the
+    counter: "2023년부터" → 2023 년 년부 부터, so the query 2023년 finds it, not 2023학년도.
+    """
     tokens: list[str] = []
-    for run in _RUNS.findall(fold(text)):
+    folded = fold(text)
+    for match in _RUNS.finditer(folded):
+        run = match.group()
         if run.isascii() or len(run) == 1:
             tokens.append(run)
-        else:
-            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+            continue
+        start = match.start()
+        if start > 0 and folded[start - 1].isdigit():
+            tokens.append(run[0])
+        tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
     return tokens
 
 
+# One Hangul syllable right after a number: a counter such as 년, 월, 명, 원, 개.
+_COUNTER = re.compile(r"[\uac00-\ud7a3]")
 # Particles and endings to cut from a query word when Kiwi is not there to read it.
 _PARTICLES = (
     "에서는",
@@ -179,20 +199,27 @@ class Analyzer:
     def morpheme_texts(self, texts: Sequence[str]) -> list[str]:
         return [
             " ".join(m.form for m in found if _RUNS.fullmatch(m.form))
-            for found in self.source.morphemes(texts)
+            for found in self.source.morphemes([strip_controls(t) for t in texts])
         ]
 
     def query_word(self, word: str) -> QueryWord | None:
         """성남시는 → text 성남시, morphemes (성남시,); None when nothing searchable is left."""
+        word = strip_controls(word)
         raw = fold(word)
         if not _RUNS.search(raw):
             return None
         [found] = self.source.morphemes([word])
         kept = [m for m in found if _RUNS.fullmatch(m.form)]
-        if kept:
-            text = fold(word[kept[0].start : kept[-1].end])
-            return QueryWord(text=text, morphemes=tuple(m.form for m in kept), raw=raw)
-        return QueryWord(text=_cut_particle(raw), morphemes=(), raw=raw)
+        if not kept:
+            return QueryWord(text=_cut_particle(raw), morphemes=(), raw=raw)
+        end = kept[-1].end
+        counter = _COUNTER.match(word, end) if kept[-1].form.isdigit() else None
+        if counter:
+            # 2023년: the counter is part of what was asked, and Kiwi drops it as a bound
+            # noun; keep it in the bigram phrase and let only that phrase match.
+            return QueryWord(text=fold(word[kept[0].start : counter.end()]), morphemes=(), raw=raw)
+        text = fold(word[kept[0].start : end])
+        return QueryWord(text=text, morphemes=tuple(m.form for m in kept), raw=raw)
 
 
 def _cut_particle(word: str) -> str:

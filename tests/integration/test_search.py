@@ -184,15 +184,6 @@ async def test_a_noun_is_found_inside_compounds(app: App) -> None:
 async def test_a_compound_query_word_is_not_matched_by_its_parts_scattered_in_the_body(
     app: App, request: pytest.FixtureRequest
 ) -> None:
-    if app.engine.dialect.name == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="BUG: the tsquery's morpheme alternative ('교통' & '정보') is not limited "
-                "to morpheme lexemes, so it matches body bigrams anywhere (SQLite restricts it "
-                "to the *_mo columns)",
-                strict=True,
-            )
-        )
     await load_samples(app)
     scattered = {"gn-2026-1058", "gn-2026-1021"}  # "정보를 교통 앱으로", "교통 통제 ... 버스정보"
     assert not scattered & written_in("교통정보")
@@ -202,12 +193,6 @@ async def test_a_compound_query_word_is_not_matched_by_its_parts_scattered_in_th
     assert set(guids(result)) == written_in("교통정보")
 
 
-@pytest.mark.xfail(
-    reason="BUG: Kiwi drops the counter 년 (NNB is not a content tag), so 2023년 is searched "
-    "as 2023 and matches 2023학년도 (KOREAN-SEARCH.md §2.4: 'number + counter (not "
-    "2023학년도)')",
-    strict=True,
-)
 async def test_a_year_with_its_counter_does_not_find_a_school_year(app: App) -> None:
     async with app.sessions() as session:
         await store_drafts(
@@ -379,14 +364,6 @@ async def test_hostile_queries_never_raise(app: App) -> None:
 async def test_a_section_with_a_nul_character_finds_nothing(
     app: App, request: pytest.FixtureRequest
 ) -> None:
-    if app.engine.dialect.name == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="BUG: the section is bound as-is and PostgreSQL text cannot hold NUL: "
-                "psycopg.DataError instead of an empty result",
-                strict=True,
-            )
-        )
     await load_samples(app)
 
     typed = await find(app, "드론 section:\x00")

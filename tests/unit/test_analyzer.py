@@ -58,7 +58,7 @@ def test_han_characters_pair_like_hangul() -> None:
         ("K리그2", ["k", "리그", "2"]),
         ("AI 신호제어", ["ai", "신호", "호제", "제어"]),
         ("R&D", ["r", "d"]),
-        ("４조1천억", ["4", "조", "1", "천억"]),
+        ("４조1천억", ["4", "조", "1", "천", "천억"]),  # a counter after digits stands alone too
     ],
 )
 def test_latin_and_digit_runs_stay_whole_and_folded(text: str, tokens: list[str]) -> None:

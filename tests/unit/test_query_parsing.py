@@ -36,7 +36,7 @@ FTS5_OPERATORS = re.compile(
     r"\{title_bg lead_bg body_bg\}|\{title_mo lead_mo body_mo\}|\bAND\b|\bOR\b|\bNOT\b|[():]|\s+"
 )
 TS_LEXEME = re.compile(rf"'{TOKEN}'")
-TS_OPERATORS = re.compile(r"<->|[&|!()]|\s+")
+TS_OPERATORS = re.compile(r"<->|:AB|[&|!()]|\s+")  # :AB limits a lexeme to morphemes
 
 HOSTILE = [
     '"',
@@ -208,11 +208,11 @@ def test_any_mode_joins_terms_with_or_and_exclusions_stay_not() -> None:
     )
 
 
-def test_tsquery_expression_uses_followed_by_for_bigrams() -> None:
+def test_tsquery_expression_uses_followed_by_for_bigrams_and_labels_morphemes() -> None:
     parsed = parse_query("성남시는 드론", KIWI)
 
     assert tsquery_expression(parsed, Mode.ALL) == (
-        "((('성남' <-> '남시') | ('성남시')) & (('드론') | ('드론')))"
+        "((('성남' <-> '남시') | ('성남시':AB)) & (('드론') | ('드론':AB)))"
     )
 
 
@@ -292,11 +292,6 @@ def test_long_text_is_read_only_up_to_the_cap(fts5: sqlite3.Connection, text: st
     assert parse_query(text, KIWI) == parse_query(text[:MAX_QUERY_CHARS], KIWI)
 
 
-@pytest.mark.xfail(
-    reason="BUG: Kiwi raises UnicodeDecodeError on a lone surrogate at the end of a word "
-    "(a CLI argument with invalid UTF-8 arrives surrogate-escaped)",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("text", "first"), [("드론\udcff", "드론"), ("성남시는\ud800 드론", "성남")]
 )

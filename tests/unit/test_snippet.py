@@ -45,11 +45,6 @@ def test_touching_marks_merge_into_one() -> None:
     assert find_marks("드론드론쇼", ["드론"]) == ((0, 4),)
 
 
-@pytest.mark.xfail(
-    reason="BUG: find_marks scans one alternation left to right, so an occurrence that "
-    "overlaps an earlier one is never found and cannot be merged (시청 inside 성남시청)",
-    strict=True,
-)
 def test_overlapping_marks_merge_into_one() -> None:
     assert find_marks("성남시청 앞", ["성남시", "시청"]) == ((0, 4),)
 
@@ -127,12 +122,6 @@ def test_paragraphs_are_collapsed_into_one_line() -> None:
     assert marked(snippet) == ["드론"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: make_snippet picks lead or body by matching the raw text and only then "
-    "collapses whitespace, so a phrase that the search matched across a line break in the "
-    "body is neither chosen nor marked",
-    strict=True,
-)
 def test_a_phrase_split_across_lines_in_the_body_is_still_marked() -> None:
     snippet = make_snippet("리드", "성남시\n교통정보센터가 문을 연다", ["성남시 교통정보센터"])
 
