@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.ingest.drafts import ArticleDraft
 from newsbot.search.index import index_articles
+from newsbot.store.delivery_models import ArticleEvent, EventKind
 from newsbot.store.models import Article, ArticleRevision
 from newsbot.text.analyzer import Analyzer, default_analyzer
 
@@ -154,6 +155,20 @@ async def store_drafts(
                 results.extend(one)
                 changed.extend(touched)
     await index_articles(session, analyzer or default_analyzer(), changed)
+    # The delivery matcher's queue, in the same transaction as the articles themselves.
+    new_ids = {r.article_id for r in results if r.outcome is Outcome.NEW}
+    for article in changed:
+        kind = EventKind.NEW if article.id in new_ids else EventKind.CORRECTED
+        session.add(
+            ArticleEvent(
+                article_id=article.id,
+                revision=article.revision,
+                kind=kind,
+                matched=False,
+                created_at=now,
+            )
+        )
+    await session.flush()
     return results
 
 

@@ -1,0 +1,1 @@
+"""The delivery engine: subscriptions, the matcher, the outbox and its dispatchers."""

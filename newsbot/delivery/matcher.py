@@ -1,0 +1,170 @@
+"""The matcher: every new or corrected article × every matching active chat → outbox rows.
+
+It consumes ``article_events`` in id order. Writing a batch's deliveries and marking its
+events matched happen in one transaction, and deliveries are unique per (article, chat,
+kind, revision), so running the matcher twice (or in two processes on PostgreSQL, where
+events are claimed with SKIP LOCKED) never doubles a message.
+
+* A new article goes to chats subscribed to all news, to its section, or to a keyword found
+  in it; breaking news as ``breaking``, the rest as ``headline``.
+* A correction goes only to chats that were sent an earlier version of the article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newsbot.store.delivery_models import (
+    PRIORITY,
+    ArticleEvent,
+    Chat,
+    Delivery,
+    DeliveryKind,
+    DeliveryState,
+    EventKind,
+    Subscription,
+    SubscriptionKind,
+)
+from newsbot.store.models import Article
+from newsbot.text.analyzer import Analyzer, bigrams
+
+BATCH = 100
+
+
+@dataclass(slots=True)
+class MatchReport:
+    events: int = 0
+    deliveries: int = 0  # rows written (repeats excluded)
+    by_kind: dict[DeliveryKind, int] = field(default_factory=lambda: dict.fromkeys(DeliveryKind, 0))
+
+
+class KeywordIndex:
+    """Keyword subscriptions, each read into the bigram phrases its words must contain."""
+
+    def __init__(self, analyzer: Analyzer, subscriptions: Iterable[Subscription]) -> None:
+        self._phrases: list[tuple[int, list[str]]] = []
+        for subscription in subscriptions:
+            words = [analyzer.query_word(word) for word in subscription.value.split()]
+            phrases = [" " + " ".join(bigrams(w.text)) + " " for w in words if w]
+            if phrases:
+                self._phrases.append((subscription.chat_id, phrases))
+
+    def chats_for(self, article: Article) -> set[int]:
+        fields = [
+            " " + " ".join(bigrams(text)) + " "
+            for text in (article.title, article.lead, article.body)
+        ]
+        return {
+            chat_id
+            for chat_id, phrases in self._phrases
+            if all(any(phrase in text for text in fields) for phrase in phrases)
+        }
+
+
+def _targets(
+    article: Article, subscriptions: Sequence[Subscription], keywords: KeywordIndex
+) -> set[int]:
+    chats = keywords.chats_for(article)
+    for subscription in subscriptions:
+        if subscription.kind is SubscriptionKind.ALL or (
+            subscription.kind is SubscriptionKind.SECTION
+            and article.section is not None
+            and subscription.value == article.section
+        ):
+            chats.add(subscription.chat_id)
+    return chats
+
+
+async def _pending_events(session: AsyncSession, limit: int) -> list[ArticleEvent]:
+    query = (
+        select(ArticleEvent)
+        .where(ArticleEvent.matched.is_(False))
+        .order_by(ArticleEvent.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(await session.scalars(query))
+
+
+async def _insert(session: AsyncSession, rows: list[dict[str, object]]) -> int:
+    if not rows:
+        return 0
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Delivery)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["article_id", "chat_id", "kind", "revision"])
+        .returning(Delivery.id)
+    )
+    return len((await session.execute(statement)).all())
+
+
+async def match_pending(
+    session: AsyncSession, analyzer: Analyzer, *, now: datetime, limit: int = BATCH
+) -> MatchReport:
+    """Match one batch of events; the caller commits (that is what makes it atomic)."""
+    report = MatchReport()
+    events = await _pending_events(session, limit)
+    if not events:
+        return report
+    active = select(Subscription).join(Chat, Chat.id == Subscription.chat_id).where(Chat.active)
+    subscriptions = list(await session.scalars(active))
+    keywords = KeywordIndex(
+        analyzer, (s for s in subscriptions if s.kind is SubscriptionKind.KEYWORD)
+    )
+    plain = [s for s in subscriptions if s.kind is not SubscriptionKind.KEYWORD]
+    articles = {
+        a.id: a
+        for a in await session.scalars(
+            select(Article).where(Article.id.in_({e.article_id for e in events}))
+        )
+    }
+    for event in events:
+        event.matched = True
+        report.events += 1
+        article = articles.get(event.article_id)
+        if article is None:
+            continue
+        if event.kind is EventKind.NEW:
+            kind = DeliveryKind.BREAKING if article.is_breaking else DeliveryKind.HEADLINE
+            chats = _targets(article, plain, keywords)
+            revision = 0
+        else:
+            kind = DeliveryKind.CORRECTION
+            chats = set(
+                await session.scalars(
+                    select(Delivery.chat_id).where(
+                        Delivery.article_id == article.id,
+                        Delivery.state == DeliveryState.SENT,
+                        Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
+                    )
+                )
+            )
+            revision = event.revision
+        rows: list[dict[str, object]] = [
+            {
+                "article_id": article.id,
+                "chat_id": chat_id,
+                "kind": kind,
+                "revision": revision,
+                "priority": PRIORITY[kind],
+                "state": DeliveryState.PENDING,
+                "due_at": now,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for chat_id in sorted(chats)
+        ]
+        written = await _insert(session, rows)
+        report.deliveries += written
+        report.by_kind[kind] += written
+    await session.flush()
+    return report

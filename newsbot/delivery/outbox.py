@@ -1,0 +1,135 @@
+"""Claiming and settling outbox rows.
+
+A dispatcher claims due rows under a lease: they stay ``pending`` but carry the claimer's
+name and an expiry. A dispatcher that dies between claim and send simply lets the lease run
+out and another claims the rows again, so nothing is ever lost; the messages that may be sent
+twice after such a crash are at most the ones that were in flight at that moment.
+
+On PostgreSQL claims use ``FOR UPDATE SKIP LOCKED`` so any number of workers share the table;
+SQLite serialises writers (BEGIN IMMEDIATE) and is single-process by design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from newsbot.store.delivery_models import Chat, Delivery, DeliveryState
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    article_id: int
+    chat_id: int
+    kind: str
+    revision: int
+    attempts: int
+
+
+async def claim(
+    session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[Claimed]:
+    """Due rows, most urgent first, leased to ``owner``; the caller commits at once."""
+    query = (
+        select(Delivery.id)
+        .where(
+            Delivery.state == DeliveryState.PENDING,
+            Delivery.due_at <= now,
+            or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at < now),
+        )
+        .order_by(Delivery.priority, Delivery.due_at, Delivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(await session.scalars(query))
+    if not ids:
+        return []
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids))
+        .values(lease_owner=owner, lease_expires_at=now + lease, attempts=Delivery.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    rows = await session.execute(
+        select(
+            Delivery.id,
+            Delivery.article_id,
+            Delivery.chat_id,
+            Delivery.kind,
+            Delivery.revision,
+            Delivery.attempts,
+        )
+        .where(Delivery.id.in_(ids))
+        .order_by(Delivery.priority, Delivery.due_at, Delivery.id)
+    )
+    return [Claimed(r[0], r[1], r[2], str(r[3]), r[4], r[5]) for r in rows]
+
+
+async def mark_sent(
+    session: AsyncSession, sent: Sequence[tuple[int, str | None]], *, now: datetime
+) -> None:
+    """Settle sent rows with the platform's message id (kept for corrections/retractions)."""
+    for delivery_id, message_id in sent:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(
+                state=DeliveryState.SENT,
+                platform_message_id=message_id,
+                sent_at=now,
+                lease_owner=None,
+                lease_expires_at=None,
+                last_error=None,
+            )
+        )
+
+
+async def retry_later(
+    session: AsyncSession, delivery_id: int, *, due_at: datetime, reason: str
+) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(due_at=due_at, last_error=reason[:1000], lease_owner=None, lease_expires_at=None)
+    )
+
+
+async def mark_failed(session: AsyncSession, delivery_id: int, *, reason: str) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(
+            state=DeliveryState.FAILED,
+            last_error=reason[:1000],
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+    )
+
+
+async def deactivate_chat(
+    session: AsyncSession, chat_id: int, *, reason: str, now: datetime
+) -> int:
+    """The chat is gone (blocked, kicked, archived): stop sending there; returns rows dropped."""
+    await session.execute(
+        update(Chat)
+        .where(Chat.id == chat_id)
+        .values(active=False, inactive_reason=reason[:1000], updated_at=now)
+    )
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.chat_id == chat_id, Delivery.state == DeliveryState.PENDING)
+        .values(
+            state=DeliveryState.DROPPED,
+            last_error=reason[:1000],
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

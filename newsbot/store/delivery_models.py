@@ -1,0 +1,128 @@
+"""Tables of the delivery engine: chats, what they subscribed to, and the outbox.
+
+Everything that goes out is a ``Delivery`` row, unique per (article, chat, kind, revision):
+idempotency lives in that constraint, not in memory, so re-running the matcher or a restart
+can never double a message. ``ArticleEvent`` rows are the matcher's queue: one per new or
+corrected article, written in the article's own transaction and marked matched in the same
+transaction that writes its deliveries.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from newsbot.store.base import Base
+from newsbot.store.models import _stored_as_text
+
+
+class ChatKind(enum.StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    SUPERGROUP = "supergroup"
+    CHANNEL = "channel"
+    SLACK_CHANNEL = "slack_channel"
+    SLACK_DM = "slack_dm"
+    CONSOLE = "console"
+
+
+class SubscriptionKind(enum.StrEnum):
+    ALL = "all"
+    SECTION = "section"
+    KEYWORD = "keyword"
+
+
+class EventKind(enum.StrEnum):
+    NEW = "new"
+    CORRECTED = "corrected"
+
+
+class DeliveryKind(enum.StrEnum):
+    BREAKING = "breaking"
+    HEADLINE = "headline"
+    CORRECTION = "correction"
+    DIGEST = "digest"
+
+
+# Lower goes first: breaking before headlines before digests.
+PRIORITY = {
+    DeliveryKind.BREAKING: 0,
+    DeliveryKind.CORRECTION: 1,
+    DeliveryKind.HEADLINE: 2,
+    DeliveryKind.DIGEST: 3,
+}
+
+
+class DeliveryState(enum.StrEnum):
+    PENDING = "pending"  # waiting for its due time, or claimed under a lease
+    SENT = "sent"
+    FAILED = "failed"  # a permanent failure, with the reason
+    DROPPED = "dropped"  # the chat went away before it could be sent
+
+
+class Chat(Base):
+    __tablename__ = "chats"
+    __table_args__ = (UniqueConstraint("platform", "platform_chat_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    platform_chat_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[ChatKind] = mapped_column(_stored_as_text(ChatKind))
+    title: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="ko")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    inactive_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("chat_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[SubscriptionKind] = mapped_column(_stored_as_text(SubscriptionKind))
+    value: Mapped[str] = mapped_column(String(200), default="")  # section or keyword
+    created_at: Mapped[datetime]
+
+
+class ArticleEvent(Base):
+    __tablename__ = "article_events"
+    __table_args__ = (Index("ix_article_events_unmatched", "matched", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[EventKind] = mapped_column(_stored_as_text(EventKind))
+    matched: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("article_id", "chat_id", "kind", "revision"),
+        Index("ix_deliveries_due", "state", "priority", "due_at"),
+        Index("ix_deliveries_chat_state", "chat_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    kind: Mapped[DeliveryKind] = mapped_column(_stored_as_text(DeliveryKind))
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # the article revision corrected
+    priority: Mapped[int] = mapped_column(Integer)
+    state: Mapped[DeliveryState] = mapped_column(_stored_as_text(DeliveryState))
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None]
+    platform_message_id: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

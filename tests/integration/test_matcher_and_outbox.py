@@ -1,0 +1,247 @@
+"""The outbox: each new article reaches each matching chat once, across re-runs and leases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from newsbot.app import App
+from newsbot.clock import FixedClock
+from newsbot.delivery.matcher import match_pending
+from newsbot.delivery.outbox import claim, deactivate_chat, mark_failed, mark_sent, retry_later
+from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe, unsubscribe
+from newsbot.errors import InputError
+from newsbot.ingest.drafts import ArticleDraft
+from newsbot.store.articles import store_drafts
+from newsbot.store.delivery_models import (
+    Chat,
+    ChatKind,
+    Delivery,
+    DeliveryKind,
+    DeliveryState,
+    SubscriptionKind,
+)
+from newsbot.text.analyzer import default_analyzer
+
+LEASE = timedelta(seconds=30)
+
+
+def draft(
+    n: int, title: str, *, section: str = "행정", lead: str = "", breaking: bool = False
+) -> ArticleDraft:
+    return ArticleDraft(
+        source="t",
+        guid=f"g{n}",
+        url=f"https://news.example.kr/a/{n}",
+        title=title,
+        lead=lead,
+        section=section,
+        is_breaking=breaking,
+        published_at=datetime(2026, 11, 20, tzinfo=UTC),
+    )
+
+
+async def add_chat(app: App, name: str, *subscriptions: tuple[SubscriptionKind, str]) -> int:
+    async with app.sessions() as session:
+        chat = await get_or_create_chat(
+            session, ChatRef("test", name), kind=ChatKind.PRIVATE, now=app.clock.now()
+        )
+        for kind, value in subscriptions:
+            await subscribe(session, chat, kind, value, now=app.clock.now())
+        await session.commit()
+        return chat.id
+
+
+async def publish(app: App, *drafts: ArticleDraft) -> None:
+    async with app.sessions() as session:
+        await store_drafts(session, list(drafts), now=app.clock.now())
+        await session.commit()
+
+
+async def run_matcher(app: App) -> int:
+    async with app.sessions() as session:
+        report = await match_pending(session, default_analyzer(), now=app.clock.now())
+        await session.commit()
+    return report.deliveries
+
+
+async def deliveries(app: App) -> list[tuple[int, int, DeliveryKind, DeliveryState]]:
+    async with app.sessions() as session:
+        rows = await session.execute(
+            select(Delivery.article_id, Delivery.chat_id, Delivery.kind, Delivery.state).order_by(
+                Delivery.id
+            )
+        )
+        return [(a, c, k, s) for a, c, k, s in rows]
+
+
+async def test_a_new_article_reaches_all_news_section_and_keyword_subscribers_once(
+    app: App,
+) -> None:
+    everything = await add_chat(app, "all", (SubscriptionKind.ALL, ""))
+    admin = await add_chat(app, "admin", (SubscriptionKind.SECTION, "행정"))
+    sports = await add_chat(app, "sports", (SubscriptionKind.SECTION, "스포츠"))
+    drones = await add_chat(app, "drones", (SubscriptionKind.KEYWORD, "드론"))
+    await publish(app, draft(1, "드론전문의용소방대 공식 출범", section="행정"))
+
+    assert await run_matcher(app) == 3
+    assert await run_matcher(app) == 0  # nothing left, nothing doubled
+
+    chats = {chat for _, chat, _, _ in await deliveries(app)}
+    assert chats == {everything, admin, drones}
+    assert sports not in chats
+
+
+async def test_keywords_are_read_like_search_words(app: App) -> None:
+    city = await add_chat(app, "city", (SubscriptionKind.KEYWORD, "성남시는"))
+    both = await add_chat(app, "both", (SubscriptionKind.KEYWORD, "성남시 드론"))
+    await publish(
+        app,
+        draft(1, "성남시의회 예산 심사", lead="성남시가 내년 예산을 제출했다."),
+        draft(2, "드론택배 확대", lead="성남시는 드론택배를 넓힌다."),
+        draft(3, "수원 교통 소식"),
+    )
+
+    await run_matcher(app)
+
+    got = {(article, chat) for article, chat, _, _ in await deliveries(app)}
+    assert got == {(1, city), (2, city), (2, both)}
+
+
+async def test_breaking_news_is_its_own_kind_and_goes_first(app: App, clock: FixedClock) -> None:
+    await add_chat(app, "all", (SubscriptionKind.ALL, ""))
+    await publish(app, draft(1, "평범한 소식"))
+    await publish(app, draft(2, "[속보] 물류창고 화재", breaking=True))
+    await run_matcher(app)
+
+    async with app.sessions() as session:
+        claimed = await claim(session, owner="w1", now=clock.now(), lease=LEASE, limit=10)
+        await session.commit()
+
+    assert [c.kind for c in claimed] == ["breaking", "headline"]
+
+
+async def test_a_correction_goes_only_to_chats_that_got_the_article(
+    app: App, clock: FixedClock
+) -> None:
+    early = await add_chat(app, "early", (SubscriptionKind.ALL, ""))
+    await publish(app, draft(1, "성남시 예산 4조"))
+    await run_matcher(app)
+    async with app.sessions() as session:
+        [job] = await claim(session, owner="w1", now=clock.now(), lease=LEASE, limit=10)
+        await mark_sent(session, [(job.id, "m-100")], now=clock.now())
+        await session.commit()
+    await add_chat(app, "late", (SubscriptionKind.ALL, ""))
+
+    clock.advance(minutes=5)
+    await publish(app, draft(1, "성남시 예산 4조1천억"))  # same article, corrected title
+    await run_matcher(app)
+
+    corrections = [(a, c) for a, c, k, _ in await deliveries(app) if k is DeliveryKind.CORRECTION]
+    assert corrections == [(1, early)]
+
+
+async def test_a_lease_keeps_others_off_until_it_expires(app: App, clock: FixedClock) -> None:
+    await add_chat(app, "all", (SubscriptionKind.ALL, ""))
+    await publish(app, draft(1, "기사"))
+    await run_matcher(app)
+
+    async with app.sessions() as session:
+        first = await claim(session, owner="w1", now=clock.now(), lease=LEASE, limit=10)
+        await session.commit()
+    async with app.sessions() as session:
+        meanwhile = await claim(session, owner="w2", now=clock.now(), lease=LEASE, limit=10)
+        await session.commit()
+    clock.advance(seconds=31)  # w1 died without settling
+    async with app.sessions() as session:
+        later = await claim(session, owner="w2", now=clock.now(), lease=LEASE, limit=10)
+        await session.commit()
+
+    assert len(first) == 1 and meanwhile == []
+    assert [c.id for c in later] == [first[0].id]
+    assert later[0].attempts == 2
+
+
+async def test_settled_rows_are_never_claimed_again(app: App, clock: FixedClock) -> None:
+    for n in range(3):
+        await add_chat(app, f"c{n}", (SubscriptionKind.ALL, ""))
+    await publish(app, draft(1, "기사"))
+    await run_matcher(app)
+    async with app.sessions() as session:
+        a, b, c = await claim(session, owner="w1", now=clock.now(), lease=LEASE, limit=10)
+        await mark_sent(session, [(a.id, "m1")], now=clock.now())
+        await mark_failed(session, b.id, reason="message is too long")
+        await retry_later(
+            session, c.id, due_at=clock.now() + timedelta(seconds=7), reason="429: retry after 7"
+        )
+        await session.commit()
+
+    clock.advance(seconds=40)
+    async with app.sessions() as session:
+        again = await claim(session, owner="w2", now=clock.now(), lease=LEASE, limit=10)
+        await session.commit()
+
+    assert [job.id for job in again] == [c.id]
+
+
+async def test_a_gone_chat_is_deactivated_and_its_pending_rows_dropped(
+    app: App, clock: FixedClock
+) -> None:
+    blocked = await add_chat(app, "blocked", (SubscriptionKind.ALL, ""))
+    await publish(app, draft(1, "하나"), draft(2, "둘"))
+    await run_matcher(app)
+
+    async with app.sessions() as session:
+        dropped = await deactivate_chat(
+            session, blocked, reason="bot was blocked by the user", now=clock.now()
+        )
+        await session.commit()
+    await publish(app, draft(3, "셋"))
+    await run_matcher(app)
+
+    assert dropped == 2
+    states = [(a, s) for a, _, _, s in await deliveries(app)]
+    assert states == [(1, DeliveryState.DROPPED), (2, DeliveryState.DROPPED)]
+    async with app.sessions() as session:
+        chat = await session.get(Chat, blocked)
+        assert chat is not None and not chat.active
+        assert chat.inactive_reason == "bot was blocked by the user"
+
+
+async def test_subscribing_twice_is_one_subscription_and_bad_keywords_are_refused(
+    app: App, clock: FixedClock
+) -> None:
+    async with app.sessions() as session:
+        chat = await get_or_create_chat(
+            session, ChatRef("test", "x"), kind=ChatKind.PRIVATE, now=clock.now()
+        )
+        _, created = await subscribe(
+            session, chat, SubscriptionKind.KEYWORD, "드론", now=clock.now()
+        )
+        _, again = await subscribe(
+            session, chat, SubscriptionKind.KEYWORD, " 드론 ", now=clock.now()
+        )
+        with pytest.raises(InputError, match="letters or digits"):
+            await subscribe(session, chat, SubscriptionKind.KEYWORD, "🙂 ***", now=clock.now())
+        removed = await unsubscribe(session, chat, SubscriptionKind.KEYWORD, "드론")
+        await session.commit()
+
+    assert (created, again, removed) == (True, False, 1)
+
+
+async def test_thousands_of_subscribers_get_one_row_each(app: App) -> None:
+    async with app.sessions() as session:
+        for n in range(1000):
+            chat = await get_or_create_chat(
+                session, ChatRef("test", f"c{n}"), kind=ChatKind.PRIVATE, now=app.clock.now()
+            )
+            await subscribe(session, chat, SubscriptionKind.ALL, now=app.clock.now())
+        await session.commit()
+    await publish(app, draft(1, "모두에게"))
+
+    assert await run_matcher(app) == 1000
+    async with app.sessions() as session:
+        count = await session.scalar(select(func.count()).select_from(Delivery))
+    assert count == 1000
