@@ -1,0 +1,1 @@
+"""Platform adapters (Telegram, Slack, console): thin translators around the core."""

@@ -1,0 +1,81 @@
+"""The contract every platform adapter fulfils, and the outcomes it reports.
+
+An adapter renders a neutral ``Outgoing`` message within its platform's limits, sends it,
+and maps whatever the platform said onto one of a few outcomes. The core decides what each
+outcome means (retry when, drop, move, give up); adapters never retry on their own.
+
+    Sent(message_id)          delivered; the id is kept for corrections and retractions
+    RateLimited(retry_after)  the platform said wait exactly this long
+    Transient(reason)         network error, timeout, 5xx: retry with backoff
+    ChatGone(reason)          blocked, kicked, archived, not found: stop sending there
+    ChatMoved(new_chat_id)    a group became a supergroup: move and resend
+    PermanentFailure(reason)  anything else: record it, never retry
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    message_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimited:
+    retry_after: float
+    scope: str = "chat"  # "chat" or "global": what the platform throttled
+
+
+@dataclass(frozen=True, slots=True)
+class Transient:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatGone:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMoved:
+    new_chat_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PermanentFailure:
+    reason: str
+
+
+Outcome = Sent | RateLimited | Transient | ChatGone | ChatMoved | PermanentFailure
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    platform_chat_id: str
+    kind: str  # a ChatKind value: adapters pace groups and channels differently
+    language: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A headline, breaking alert or correction, before any platform formatting."""
+
+    kind: str  # a DeliveryKind value
+    title: str
+    url: str
+    lead: str
+    section: str | None
+    published_at: datetime
+    revision: int = 0
+    replaces_message_id: str | None = None  # for corrections: the message sent before
+
+
+class Platform(Protocol):
+    name: str
+
+    async def send(self, recipient: Recipient, message: Outgoing) -> Outcome: ...

@@ -1,0 +1,37 @@
+"""An in-memory platform double: records every message and answers as scripted per chat."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from newsbot.platforms.base import Outcome, Outgoing, Recipient, Sent
+
+
+@dataclass
+class RecordingPlatform:
+    name: str = "test"
+    sent: list[tuple[str, Outgoing]] = field(default_factory=list)
+    scripts: dict[str, deque[Outcome | Exception]] = field(
+        default_factory=lambda: defaultdict(deque)
+    )
+    _ids: int = 0
+
+    def answer(self, chat: str, *outcomes: Outcome | Exception) -> None:
+        """The next sends to this chat get these outcomes, in order; then plain success."""
+        self.scripts[chat].extend(outcomes)
+
+    async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
+        script = self.scripts.get(recipient.platform_chat_id)
+        if script:
+            outcome = script.popleft()
+            if isinstance(outcome, Exception):
+                raise outcome
+            if not isinstance(outcome, Sent):
+                return outcome
+        self._ids += 1
+        self.sent.append((recipient.platform_chat_id, message))
+        return Sent(f"m{self._ids}")
+
+    def to(self, chat: str) -> list[Outgoing]:
+        return [message for target, message in self.sent if target == chat]

@@ -1,0 +1,276 @@
+"""The dispatcher against a recording platform: once each, in order, through every outcome."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from newsbot.app import App
+from newsbot.clock import FixedClock
+from newsbot.delivery.dispatcher import MAX_ATTEMPTS, Dispatcher, DispatchSettings
+from newsbot.delivery.matcher import match_pending
+from newsbot.delivery.pacing import Limits, Pacer
+from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe
+from newsbot.ingest.drafts import ArticleDraft
+from newsbot.platforms.base import (
+    ChatGone,
+    ChatMoved,
+    PermanentFailure,
+    RateLimited,
+    Transient,
+)
+from newsbot.store.articles import store_drafts
+from newsbot.store.delivery_models import Chat, ChatKind, Delivery, DeliveryState, SubscriptionKind
+from newsbot.text.analyzer import default_analyzer
+from tests.fakes.platform import RecordingPlatform
+
+
+@dataclass
+class Ticker:
+    """Monotonic time for the pacer; it moves only when the test says so.
+
+    The dispatcher's short pacing sleeps are recorded and yield, as a real sleep would let
+    the other sends run; they do not move time for everyone.
+    """
+
+    now: float = 1000.0
+    slept: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+        await asyncio.sleep(0)
+
+
+@dataclass
+class Rig:
+    app: App
+    clock: FixedClock
+    platform: RecordingPlatform
+    ticker: Ticker
+    dispatcher: Dispatcher
+
+    async def chat(self, name: str, kind: ChatKind = ChatKind.PRIVATE) -> int:
+        async with self.app.sessions() as session:
+            chat = await get_or_create_chat(
+                session, ChatRef("test", name), kind=kind, now=self.clock.now()
+            )
+            await subscribe(session, chat, SubscriptionKind.ALL, now=self.clock.now())
+            await session.commit()
+            return chat.id
+
+    async def publish(self, n: int, title: str, *, breaking: bool = False) -> None:
+        async with self.app.sessions() as session:
+            await store_drafts(
+                session,
+                [
+                    ArticleDraft(
+                        source="t",
+                        guid=f"g{n}",
+                        url=f"https://n.example.kr/{n}",
+                        title=title,
+                        is_breaking=breaking,
+                        published_at=datetime(2026, 11, 20, tzinfo=UTC),
+                    )
+                ],
+                now=self.clock.now(),
+            )
+            await match_pending(session, default_analyzer(), now=self.clock.now())
+            await session.commit()
+
+    async def states(self) -> list[DeliveryState]:
+        async with self.app.sessions() as session:
+            return list(await session.scalars(select(Delivery.state).order_by(Delivery.id)))
+
+    def later(self, seconds: float) -> None:
+        self.clock.advance(seconds=seconds)
+        self.ticker.now += seconds
+
+
+@pytest.fixture
+async def rig(app: App, clock: FixedClock) -> AsyncIterator[Rig]:
+    platform = RecordingPlatform()
+    ticker = Ticker()
+    pacer = Pacer(Limits(overall_per_second=1000.0), monotonic=ticker)
+    dispatcher = Dispatcher(
+        app.sessions,
+        {"test": platform},
+        clock,
+        DispatchSettings(owner="test:1"),
+        pacers={"test": pacer},
+        sleep=ticker.sleep,
+    )
+    yield Rig(app, clock, platform, ticker, dispatcher)
+
+
+async def test_each_subscriber_gets_the_article_once_and_the_message_id_is_kept(
+    rig: Rig,
+) -> None:
+    for n in range(20):
+        await rig.chat(f"c{n}")
+    await rig.publish(1, "성남시 드론 배송")
+
+    first = await rig.dispatcher.run_once()
+    second = await rig.dispatcher.run_once()
+
+    assert (first.sent, second.claimed) == (20, 0)
+    assert sorted(chat for chat, _ in rig.platform.sent) == sorted(f"c{n}" for n in range(20))
+    async with rig.app.sessions() as session:
+        ids = list(await session.scalars(select(Delivery.platform_message_id)))
+    assert len(set(ids)) == 20 and None not in ids
+
+
+async def test_a_restarted_dispatcher_never_resends(rig: Rig, clock: FixedClock) -> None:
+    await rig.chat("a")
+    await rig.publish(1, "기사")
+    await rig.dispatcher.run_once()
+
+    fresh = Dispatcher(
+        rig.app.sessions, {"test": rig.platform}, clock, DispatchSettings(owner="test:2")
+    )
+    rig.later(3600)
+
+    assert (await fresh.run_once()).claimed == 0
+    assert len(rig.platform.sent) == 1
+
+
+async def test_breaking_news_goes_before_headlines(rig: Rig) -> None:
+    await rig.chat("a", ChatKind.CHANNEL)
+    await rig.publish(1, "평범한 소식")
+    await rig.publish(2, "[속보] 화재", breaking=True)
+
+    await rig.dispatcher.run_once()
+    rig.later(5)
+    await rig.dispatcher.run_once()
+
+    assert [m.title for _, m in rig.platform.sent] == ["[속보] 화재", "평범한 소식"]
+
+
+async def test_a_burst_to_one_chat_does_not_hold_up_the_others(rig: Rig) -> None:
+    await rig.chat("busy")
+    for n in range(5):
+        await rig.publish(n, f"기사 {n}")
+    for name in ("x", "y", "z"):
+        await rig.chat(name)
+    await rig.publish(10, "모두에게")
+
+    report = await rig.dispatcher.run_once()
+
+    assert len(rig.platform.to("busy")) <= 2  # its per-chat pace: about one a second
+    assert all(len(rig.platform.to(name)) == 1 for name in ("x", "y", "z"))
+    assert report.deferred >= 3
+    for _ in range(10):
+        rig.later(1.5)
+        await rig.dispatcher.run_once()
+    assert len(rig.platform.to("busy")) == 6
+
+
+async def test_a_429_waits_exactly_what_the_platform_said(rig: Rig) -> None:
+    await rig.chat("a")
+    await rig.publish(1, "기사")
+    rig.platform.answer("a", RateLimited(retry_after=7))
+
+    first = await rig.dispatcher.run_once()
+    rig.later(6)
+    early = await rig.dispatcher.run_once()
+    rig.later(1.5)
+    on_time = await rig.dispatcher.run_once()
+
+    assert (first.retried, early.claimed, on_time.sent) == (1, 0, 1)
+
+
+async def test_transient_errors_retry_with_backoff_then_give_up(rig: Rig) -> None:
+    await rig.chat("a")
+    await rig.publish(1, "기사")
+    rig.platform.answer("a", *[Transient("502 Bad Gateway")] * (MAX_ATTEMPTS + 1))
+
+    reports = []
+    for _ in range(MAX_ATTEMPTS + 2):
+        reports.append(await rig.dispatcher.run_once())
+        rig.later(400)  # past the longest backoff
+
+    assert sum(r.retried for r in reports) == MAX_ATTEMPTS - 1
+    assert sum(r.failed for r in reports) == 1
+    assert await rig.states() == [DeliveryState.FAILED]
+    async with rig.app.sessions() as session:
+        error = await session.scalar(select(Delivery.last_error))
+    assert error == f"gave up after {MAX_ATTEMPTS} attempts: 502 Bad Gateway"
+
+
+async def test_an_adapter_that_raises_loses_nothing(rig: Rig) -> None:
+    await rig.chat("a")
+    await rig.publish(1, "기사")
+    rig.platform.answer("a", RuntimeError("boom"))
+
+    first = await rig.dispatcher.run_once()
+    rig.later(400)
+    second = await rig.dispatcher.run_once()
+
+    assert (first.retried, second.sent) == (1, 1)
+
+
+async def test_a_chat_that_blocked_the_bot_is_deactivated_with_its_rows(rig: Rig) -> None:
+    blocked = await rig.chat("gone")
+    await rig.publish(1, "하나")
+    await rig.publish(2, "둘")
+    blocked_reason = ChatGone("Forbidden: bot was blocked by the user")
+    rig.platform.answer("gone", blocked_reason, blocked_reason)
+
+    report = await rig.dispatcher.run_once()
+
+    assert report.gone >= 1
+    assert set(await rig.states()) == {DeliveryState.DROPPED}
+    async with rig.app.sessions() as session:
+        chat = await session.get(Chat, blocked)
+    assert chat is not None and not chat.active
+    assert chat.inactive_reason == "Forbidden: bot was blocked by the user"
+
+
+async def test_a_migrated_group_is_moved_and_resent_there(rig: Rig) -> None:
+    group = await rig.chat("-100", ChatKind.GROUP)
+    await rig.publish(1, "기사")
+    rig.platform.answer("-100", ChatMoved("-1001234567890"))
+
+    moved = await rig.dispatcher.run_once()
+    resent = await rig.dispatcher.run_once()
+
+    assert (moved.moved, resent.sent) == (1, 1)
+    assert [chat for chat, _ in rig.platform.sent] == ["-1001234567890"]
+    async with rig.app.sessions() as session:
+        chat = await session.get(Chat, group)
+    assert chat is not None and chat.platform_chat_id == "-1001234567890"
+
+
+async def test_a_permanent_failure_is_recorded_and_never_retried(rig: Rig) -> None:
+    await rig.chat("a")
+    await rig.publish(1, "기사")
+    rig.platform.answer("a", PermanentFailure("Bad Request: can't parse entities"))
+
+    await rig.dispatcher.run_once()
+    rig.later(3600)
+
+    assert (await rig.dispatcher.run_once()).claimed == 0
+    assert await rig.states() == [DeliveryState.FAILED]
+
+
+async def test_a_correction_names_the_message_it_corrects(rig: Rig) -> None:
+    await rig.chat("a")
+    await rig.publish(1, "성남시 예산 4조")
+    await rig.dispatcher.run_once()
+    rig.later(60)
+
+    await rig.publish(1, "성남시 예산 4조1천억")
+    await rig.dispatcher.run_once()
+
+    [(_, first), (_, correction)] = rig.platform.sent
+    assert correction.kind == "correction"
+    assert correction.title == "성남시 예산 4조1천억"
+    assert correction.replaces_message_id == "m1"
+    assert first.kind == "headline"
