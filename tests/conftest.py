@@ -25,6 +25,7 @@ from newsbot.clock import FixedClock
 from newsbot.config import Settings
 from newsbot.store import migrate
 from tests.fakes.feed_server import feed_server_fixture  # noqa: F401  (fixture feed_server)
+from tests.fakes.telegram_api import fake_telegram_fixture  # noqa: F401  (fixture fake_telegram)
 
 PG_ENV = "NEWSBOT_TEST_POSTGRES_URL"
 SAMPLES = Path(__file__).resolve().parent.parent / "newsbot" / "data" / "samples"

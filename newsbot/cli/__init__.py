@@ -14,6 +14,8 @@ import sys
 import click
 
 from newsbot.cli.articles import articles
+from newsbot.cli.bot import run_command, worker_command
+from newsbot.cli.chats import chats, stats
 from newsbot.cli.db import db
 from newsbot.cli.demo import demo
 from newsbot.cli.feeds import feeds
@@ -26,6 +28,8 @@ for command in (db, feeds, poll, import_command, views, articles, demo):
     cli.add_command(command)
 cli.add_command(search_group, name="search")
 cli.add_command(top_command, name="top")
+for command in (run_command, worker_command, chats, stats):
+    cli.add_command(command)
 
 
 def _fail(message: str, code: int) -> None:

@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.clock import Clock
 from newsbot.delivery import outbox
-from newsbot.delivery.pacing import Pacer
-from newsbot.platforms.base import (
+from newsbot.delivery.outcomes import (
     ChatGone,
     ChatMoved,
     Outcome,
@@ -33,6 +32,7 @@ from newsbot.platforms.base import (
     Sent,
     Transient,
 )
+from newsbot.delivery.pacing import Pacer
 from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind, DeliveryState
 from newsbot.store.models import Article
 
@@ -134,7 +134,7 @@ class Dispatcher:
         self.platforms = platforms
         self.clock = clock
         self.settings = settings
-        self.pacers = pacers or {name: Pacer() for name in platforms}
+        self.pacers = pacers or {name: Pacer(p.limits) for name, p in platforms.items()}
         self._sleep = sleep
 
     async def run_once(self) -> DispatchReport:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -36,11 +36,15 @@ from newsbot.store.models import Article
 from newsbot.text.analyzer import Analyzer, bigrams
 
 BATCH = 100
+# A headline older than this when it reaches the store (an archive import, a feed added with
+# years of items) is stored and searchable but not pushed: subscribers want news.
+DEFAULT_MAX_AGE = timedelta(hours=24)
 
 
 @dataclass(slots=True)
 class MatchReport:
     events: int = 0
+    stale: int = 0  # new articles too old to push
     deliveries: int = 0  # rows written (repeats excluded)
     by_kind: dict[DeliveryKind, int] = field(default_factory=lambda: dict.fromkeys(DeliveryKind, 0))
 
@@ -108,7 +112,12 @@ async def _insert(session: AsyncSession, rows: list[dict[str, object]]) -> int:
 
 
 async def match_pending(
-    session: AsyncSession, analyzer: Analyzer, *, now: datetime, limit: int = BATCH
+    session: AsyncSession,
+    analyzer: Analyzer,
+    *,
+    now: datetime,
+    limit: int = BATCH,
+    max_age: timedelta = DEFAULT_MAX_AGE,
 ) -> MatchReport:
     """Match one batch of events; the caller commits (that is what makes it atomic)."""
     report = MatchReport()
@@ -134,6 +143,9 @@ async def match_pending(
         if article is None:
             continue
         if event.kind is EventKind.NEW:
+            if article.published_at < now - max_age:
+                report.stale += 1
+                continue
             kind = DeliveryKind.BREAKING if article.is_breaking else DeliveryKind.HEADLINE
             chats = _targets(article, plain, keywords)
             revision = 0

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
-from newsbot.platforms.base import Outcome, Outgoing, Recipient, Sent
+from newsbot.delivery.outcomes import Outcome, Outgoing, Recipient, Sent
+from newsbot.delivery.pacing import Limits
 
 
 @dataclass
 class RecordingPlatform:
     name: str = "test"
+    limits: Limits = field(default_factory=Limits)
     sent: list[tuple[str, Outgoing]] = field(default_factory=list)
     scripts: dict[str, deque[Outcome | Exception]] = field(
         default_factory=lambda: defaultdict(deque)

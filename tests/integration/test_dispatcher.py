@@ -14,16 +14,16 @@ from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.delivery.dispatcher import MAX_ATTEMPTS, Dispatcher, DispatchSettings
 from newsbot.delivery.matcher import match_pending
-from newsbot.delivery.pacing import Limits, Pacer
-from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe
-from newsbot.ingest.drafts import ArticleDraft
-from newsbot.platforms.base import (
+from newsbot.delivery.outcomes import (
     ChatGone,
     ChatMoved,
     PermanentFailure,
     RateLimited,
     Transient,
 )
+from newsbot.delivery.pacing import Limits, Pacer
+from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe
+from newsbot.ingest.drafts import ArticleDraft
 from newsbot.store.articles import store_drafts
 from newsbot.store.delivery_models import Chat, ChatKind, Delivery, DeliveryState, SubscriptionKind
 from newsbot.text.analyzer import default_analyzer
@@ -77,7 +77,7 @@ class Rig:
                         url=f"https://n.example.kr/{n}",
                         title=title,
                         is_breaking=breaking,
-                        published_at=datetime(2026, 11, 20, tzinfo=UTC),
+                        published_at=datetime(2026, 11, 23, 2, 0, tzinfo=UTC),
                     )
                 ],
                 now=self.clock.now(),

@@ -39,7 +39,7 @@ def draft(
         lead=lead,
         section=section,
         is_breaking=breaking,
-        published_at=datetime(2026, 11, 20, tzinfo=UTC),
+        published_at=datetime(2026, 11, 23, 2, 0, tzinfo=UTC),
     )
 
 
@@ -245,3 +245,16 @@ async def test_thousands_of_subscribers_get_one_row_each(app: App) -> None:
     async with app.sessions() as session:
         count = await session.scalar(select(func.count()).select_from(Delivery))
     assert count == 1000
+
+
+async def test_old_articles_reaching_the_store_are_not_pushed(app: App) -> None:
+    await add_chat(app, "all", (SubscriptionKind.ALL, ""))
+    archive = draft(1, "3년 전 기사")
+    archive.published_at = datetime(2023, 11, 20, tzinfo=UTC)
+    await publish(app, archive, draft(2, "오늘 기사"))
+
+    async with app.sessions() as session:
+        report = await match_pending(session, default_analyzer(), now=app.clock.now())
+        await session.commit()
+
+    assert (report.events, report.stale, report.deliveries) == (2, 1, 1)

@@ -1,5 +1,8 @@
 """The contract every platform adapter fulfils, and the outcomes it reports.
 
+It belongs to the core (adapters in newsbot.platforms implement it; the core never imports
+them), so the dispatcher decides what each outcome means without knowing any platform.
+
 An adapter renders a neutral ``Outgoing`` message within its platform's limits, sends it,
 and maps whatever the platform said onto one of a few outcomes. The core decides what each
 outcome means (retry when, drop, move, give up); adapters never retry on their own.
@@ -17,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+from newsbot.delivery.pacing import Limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,5 +82,6 @@ class Outgoing:
 
 class Platform(Protocol):
     name: str
+    limits: Limits  # the platform's pace; the dispatcher keeps to it
 
     async def send(self, recipient: Recipient, message: Outgoing) -> Outcome: ...

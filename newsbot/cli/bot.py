@@ -1,0 +1,93 @@
+"""`newsbot run` and `newsbot worker`: the bot itself."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import click
+
+from newsbot.app import App
+from newsbot.cli.root import run_with_app, settings_of
+from newsbot.config import Settings
+from newsbot.delivery.dispatcher import DispatchSettings
+from newsbot.delivery.outcomes import Platform
+from newsbot.errors import StoreError
+from newsbot.ingest.poller import PollSettings
+from newsbot.platforms.console import ConsolePlatform
+from newsbot.service import Service, process_name, sqlite_single_process
+from newsbot.store.engine import backend_name
+
+
+def _platforms() -> dict[str, Platform]:
+    # Telegram (#5) and Slack (#6) join here when their adapters land.
+    return {"console": ConsolePlatform()}
+
+
+def _service(app: App, settings: Settings) -> Service:
+    return Service(
+        app=app,
+        platforms=_platforms(),
+        dispatch_settings=DispatchSettings(owner=process_name()),
+        poll_settings=PollSettings(
+            max_bytes=settings.feed_max_bytes,
+            max_backoff=settings.feed_max_backoff,
+            concurrency=settings.feed_concurrency,
+            zone=settings.zone,
+            deadline=settings.feed_fetch_deadline,
+        ),
+    )
+
+
+async def _until_stopped(service: Service, *, lead: bool) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, service.stop.set)
+    await service.run(lead=lead)
+
+
+@click.command("run")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Match and send everything queued now, then exit (for cron and tests).",
+)
+@click.pass_context
+def run_command(ctx: click.Context, once: bool) -> None:
+    """Run the bot: poll feeds, match articles to subscribers, deliver.
+
+    Stops cleanly on Ctrl-C or SIGTERM, letting the batch in flight settle.
+    """
+    settings = settings_of(ctx)
+
+    async def work(app: App) -> str:
+        service = _service(app, settings)
+        if once:
+            written = await service.match_all()
+            report = await service.dispatch_all()
+            return (
+                f"matched {written} deliveries; sent {report.sent}, retried "
+                f"{report.retried}, failed {report.failed}, deferred {report.deferred}"
+            )
+        await _until_stopped(service, lead=True)
+        return "stopped"
+
+    if backend_name(settings.database_url) == "sqlite":
+        with sqlite_single_process(settings.database_url):
+            click.echo(run_with_app(ctx, work))
+    else:
+        click.echo(run_with_app(ctx, work))
+
+
+@click.command("worker")
+@click.pass_context
+def worker_command(ctx: click.Context) -> None:
+    """Deliver only: more sending capacity beside `newsbot run` (PostgreSQL only)."""
+    settings = settings_of(ctx)
+    if backend_name(settings.database_url) != "postgresql":
+        raise StoreError("workers share a PostgreSQL store; SQLite runs one `newsbot run` only")
+
+    async def work(app: App) -> None:
+        await _until_stopped(_service(app, settings), lead=False)
+
+    run_with_app(ctx, work)

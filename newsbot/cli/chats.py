@@ -1,0 +1,141 @@
+"""`newsbot chats` and `newsbot stats`: who gets what, and how delivery is going."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import click
+from sqlalchemy import func, select
+
+from newsbot.app import App
+from newsbot.cli.output import console, print_json
+from newsbot.cli.root import run_with_app
+from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe
+from newsbot.errors import InputError
+from newsbot.store.delivery_models import (
+    Chat,
+    ChatKind,
+    Delivery,
+    DeliveryState,
+    Subscription,
+    SubscriptionKind,
+)
+
+
+@click.group()
+def chats() -> None:
+    """Chats and their subscriptions (readers manage their own through the bot)."""
+
+
+@chats.command("add")
+@click.argument("address", metavar="PLATFORM:CHAT_ID")
+@click.option("--all", "everything", is_flag=True, help="All news.")
+@click.option("--section", "sections", multiple=True, help="A section (repeatable).")
+@click.option("--keyword", "keywords", multiple=True, help="A keyword (repeatable).")
+@click.option(
+    "--kind", type=click.Choice([k.value for k in ChatKind]), default="private", show_default=True
+)
+@click.pass_context
+def add(
+    ctx: click.Context,
+    address: str,
+    everything: bool,
+    sections: tuple[str, ...],
+    keywords: tuple[str, ...],
+    kind: str,
+) -> None:
+    """Subscribe a chat, e.g. `newsbot chats add console:desk --section 행정 --keyword 드론`."""
+    platform, _, chat_id = address.partition(":")
+    if not platform or not chat_id:
+        raise InputError(f"expected PLATFORM:CHAT_ID, got {address!r}")
+    if not (everything or sections or keywords):
+        raise InputError("say what to subscribe to: --all, --section S or --keyword K")
+
+    async def work(app: App) -> list[str]:
+        now = app.clock.now()
+        async with app.sessions() as session:
+            chat = await get_or_create_chat(
+                session, ChatRef(platform, chat_id), kind=ChatKind(kind), now=now
+            )
+            wanted = [(SubscriptionKind.ALL, "")] if everything else []
+            wanted += [(SubscriptionKind.SECTION, s) for s in sections]
+            wanted += [(SubscriptionKind.KEYWORD, k) for k in keywords]
+            added = []
+            for sub_kind, value in wanted:
+                subscription, new = await subscribe(session, chat, sub_kind, value, now=now)
+                if new:
+                    added.append(f"{sub_kind.value} {subscription.value}".strip())
+            await session.commit()
+            return added
+
+    added = run_with_app(ctx, work)
+    click.echo(f"{address}: " + (", ".join(added) if added else "already subscribed"))
+
+
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Chats per platform and state, subscriptions, deliveries in the last 24 hours."""
+
+    async def work(app: App) -> dict[str, Any]:
+        since = app.clock.now() - timedelta(hours=24)
+        async with app.sessions() as session:
+            chat_rows = await session.execute(
+                select(Chat.platform, Chat.active, func.count()).group_by(
+                    Chat.platform, Chat.active
+                )
+            )
+            sub_rows = await session.execute(
+                select(Subscription.kind, Subscription.value, func.count()).group_by(
+                    Subscription.kind, Subscription.value
+                )
+            )
+            delivery_rows = await session.execute(
+                select(Delivery.state, func.count())
+                .where(Delivery.created_at >= since)
+                .group_by(Delivery.state)
+            )
+            inactive = await session.execute(
+                select(Chat.platform, Chat.platform_chat_id, Chat.inactive_reason)
+                .where(Chat.active.is_(False))
+                .order_by(Chat.updated_at.desc())
+                .limit(50)
+            )
+            return {
+                "chats": [
+                    {"platform": p, "state": "active" if a else "inactive", "count": n}
+                    for p, a, n in chat_rows
+                ],
+                "subscriptions": [{"kind": str(k), "value": v, "count": n} for k, v, n in sub_rows],
+                "deliveries_24h": {str(state): n for state, n in delivery_rows},
+                "inactive_chats": [{"platform": p, "chat": c, "reason": r} for p, c, r in inactive],
+            }
+
+    data = run_with_app(ctx, work)
+    for state in DeliveryState:
+        data["deliveries_24h"].setdefault(state.value, 0)
+    if as_json:
+        print_json(data)
+        return
+    out = console()
+    out.print(
+        "chats: "
+        + (", ".join(f"{c['platform']} {c['state']} {c['count']}" for c in data["chats"]) or "none")
+    )
+    out.print(
+        "subscriptions: "
+        + (
+            ", ".join(
+                f"{s['kind']}{' ' + s['value'] if s['value'] else ''} ×{s['count']}"
+                for s in data["subscriptions"]
+            )
+            or "none"
+        )
+    )
+    out.print(
+        "deliveries (24 h): " + ", ".join(f"{k} {v}" for k, v in data["deliveries_24h"].items())
+    )
+    for chat in data["inactive_chats"]:
+        out.print(f"inactive: {chat['platform']}:{chat['chat']} ({chat['reason']})")

@@ -1,0 +1,39 @@
+"""The console platform: headlines printed to a stream, for the demo and for operators
+trying newsbot without a bot token."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from newsbot.delivery.outcomes import Outcome, Outgoing, Recipient, Sent
+from newsbot.delivery.pacing import Limits
+
+UNLIMITED = Limits(overall_per_second=1e9, per_chat_per_second=1e9, per_group_per_minute=1e9)
+_LABELS = {"breaking": "[속보] ", "correction": "[정정] ", "headline": "", "digest": ""}
+
+
+def render(message: Outgoing, zone: ZoneInfo) -> str:
+    when = message.published_at.astimezone(zone).strftime("%m-%d %H:%M")
+    label = _LABELS.get(message.kind, "")
+    if label and message.title.startswith(label.strip()):
+        label = ""
+    section = f"{message.section} · " if message.section else ""
+    return f"{label}{message.title}\n    {section}{when}  {message.url}"
+
+
+@dataclass
+class ConsolePlatform:
+    name: str = "console"
+    limits: Limits = field(default_factory=lambda: UNLIMITED)
+    stream: TextIO = field(default_factory=lambda: sys.stdout)
+    count: int = 0
+
+    async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
+        self.count += 1
+        text = render(message, ZoneInfo(recipient.timezone))
+        self.stream.write(f"→ {recipient.platform_chat_id}: {text}\n")
+        self.stream.flush()
+        return Sent(f"console-{self.count}")

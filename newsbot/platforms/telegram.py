@@ -1,0 +1,122 @@
+"""Telegram delivery through python-telegram-bot: render, send, map errors to outcomes.
+
+The Bot API base URL is a setting (NEWSBOT_TELEGRAM_API_URL) so a local Bot API server, or
+the tests' fake, stands in for api.telegram.org. PTB's own rate limiter is not used: the
+dispatcher paces proactively and honours retry_after itself (see newsbot.delivery.pacing).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+
+from newsbot.delivery.outcomes import (
+    ChatGone,
+    ChatMoved,
+    Outcome,
+    Outgoing,
+    PermanentFailure,
+    RateLimited,
+    Recipient,
+    Sent,
+    Transient,
+)
+from newsbot.delivery.pacing import Limits
+from newsbot.platforms.telegram_render import render_headline
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+_GONE = (
+    "chat not found",
+    "bot was blocked",
+    "bot was kicked",
+    "user is deactivated",
+    "bot is not a member",
+    "group chat was deleted",
+    "have no rights to send",
+)
+
+
+def _retry_after(exc: RetryAfter) -> float:
+    # PTB 22 warns on .retry_after (int → timedelta migration); the private field is stable.
+    value = getattr(exc, "_retry_after", None)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value or 1)
+
+
+def outcome_of(exc: TelegramError) -> Outcome:
+    """Telegram's errors onto the core's outcomes (order matters: BadRequest and TimedOut
+    are NetworkErrors)."""
+    text = str(exc)
+    if isinstance(exc, RetryAfter):
+        return RateLimited(_retry_after(exc))
+    if isinstance(exc, ChatMigrated):
+        return ChatMoved(str(exc.new_chat_id))
+    if isinstance(exc, Forbidden):
+        return ChatGone(text)
+    if isinstance(exc, BadRequest):
+        if any(marker in text.lower() for marker in _GONE):
+            return ChatGone(text)
+        return PermanentFailure(text)
+    if isinstance(exc, InvalidToken):
+        log.error("Telegram rejected the bot token: check NEWSBOT_TELEGRAM_TOKEN")
+        return Transient("invalid token")
+    if isinstance(exc, TimedOut | NetworkError):
+        return Transient(text or type(exc).__name__)
+    return PermanentFailure(text)
+
+
+class TelegramPlatform:
+    name = "telegram"
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        api_url: str | None = None,
+        limits: Limits | None = None,
+        pool_size: int = 64,
+    ) -> None:
+        # Opt in to PTB's timedelta time periods (its next default): otherwise every 429 it
+        # parses emits a deprecation warning about RetryAfter.retry_after.
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
+        request = HTTPXRequest(connection_pool_size=pool_size, pool_timeout=10.0)
+        self.bot = Bot(token, base_url=api_url or DEFAULT_API_URL, request=request)
+        self.limits = limits or Limits()
+
+    async def start(self) -> None:
+        await self.bot.initialize()
+
+    async def stop(self) -> None:
+        await self.bot.shutdown()
+
+    async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
+        text = render_headline(message, ZoneInfo(recipient.timezone))
+        try:
+            sent = await self.bot.send_message(
+                chat_id=recipient.platform_chat_id,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=message.kind == "correction"),
+            )
+        except TelegramError as exc:
+            return outcome_of(exc)
+        return Sent(str(sent.message_id))
