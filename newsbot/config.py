@@ -56,6 +56,13 @@ class Settings(BaseSettings):
 
     telegram_token: SecretStr | None = Field(default=None, description="Bot API token")
     telegram_api_url: str | None = Field(default=None, description="Bot API base URL override")
+    telegram_overall_per_second: float = Field(
+        default=30.0, gt=0, description="messages a second overall (paid broadcasts: 1000)"
+    )
+    dispatch_concurrency: int = Field(default=32, ge=1, description="sends in flight at once")
+    dispatch_lease_seconds: float = Field(
+        default=60.0, gt=0, description="how long a claimed delivery is reserved"
+    )
     slack_bot_token: SecretStr | None = Field(default=None)
     slack_signing_secret: SecretStr | None = Field(default=None)
     slack_api_url: str | None = Field(default=None, description="Slack Web API base URL override")

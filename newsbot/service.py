@@ -129,6 +129,15 @@ class Service:
 
     async def dispatch_all(self) -> DispatchReport:
         """Send everything due now (used by --once)."""
+        for platform in self.platforms.values():
+            await platform.start()
+        try:
+            return await self._dispatch_due()
+        finally:
+            for platform in self.platforms.values():
+                await platform.stop()
+
+    async def _dispatch_due(self) -> DispatchReport:
         total = DispatchReport()
         while True:
             report = await self.dispatcher.run_once()
@@ -166,6 +175,8 @@ class Service:
             report = await self.dispatcher.run_once()
             return report.claimed > report.deferred
 
+        for platform in self.platforms.values():
+            await platform.start()
         loops = [self._loop("dispatch", dispatch_step, 0.2)]
         if lead:
             loops += [
@@ -177,3 +188,5 @@ class Service:
         finally:
             await leadership.release()
             await client.aclose()
+            for platform in self.platforms.values():
+                await platform.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import timedelta
 
 import click
 
@@ -12,23 +13,35 @@ from newsbot.cli.root import run_with_app, settings_of
 from newsbot.config import Settings
 from newsbot.delivery.dispatcher import DispatchSettings
 from newsbot.delivery.outcomes import Platform
+from newsbot.delivery.pacing import Limits
 from newsbot.errors import StoreError
 from newsbot.ingest.poller import PollSettings
 from newsbot.platforms.console import ConsolePlatform
+from newsbot.platforms.telegram import TelegramPlatform
 from newsbot.service import Service, process_name, sqlite_single_process
 from newsbot.store.engine import backend_name
 
 
-def _platforms() -> dict[str, Platform]:
-    # Telegram (#5) and Slack (#6) join here when their adapters land.
-    return {"console": ConsolePlatform()}
+def _platforms(settings: Settings) -> dict[str, Platform]:
+    platforms: dict[str, Platform] = {"console": ConsolePlatform()}
+    if settings.telegram_token is not None:
+        platforms["telegram"] = TelegramPlatform(
+            settings.telegram_token.get_secret_value(),
+            api_url=settings.telegram_api_url,
+            limits=Limits(overall_per_second=settings.telegram_overall_per_second),
+        )
+    return platforms  # Slack (#6) joins here when its adapter lands
 
 
 def _service(app: App, settings: Settings) -> Service:
     return Service(
         app=app,
-        platforms=_platforms(),
-        dispatch_settings=DispatchSettings(owner=process_name()),
+        platforms=_platforms(settings),
+        dispatch_settings=DispatchSettings(
+            owner=process_name(),
+            concurrency=settings.dispatch_concurrency,
+            lease=timedelta(seconds=settings.dispatch_lease_seconds),
+        ),
         poll_settings=PollSettings(
             max_bytes=settings.feed_max_bytes,
             max_backoff=settings.feed_max_backoff,

@@ -9,6 +9,7 @@ never outlives its lease. Outcomes are settled together in one transaction per b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -159,9 +160,30 @@ class Dispatcher:
             async with gate:
                 return job, await self._send(job)
 
-        results = await asyncio.gather(*(one(job) for job in jobs))
-        await self._settle(results, report)
+        heartbeat = asyncio.create_task(self._keep_leases([c.id for c in claimed]))
+        try:
+            results = await asyncio.gather(*(one(job) for job in jobs))
+            await self._settle(results, report)  # leases held until the outcome is stored
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
         return report
+
+    async def _keep_leases(self, ids: list[int]) -> None:
+        """Renew this batch's leases while it is being sent, so a slow batch is never
+        claimed a second time by another worker; a dead process stops renewing."""
+        lease = self.settings.lease
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            try:
+                async with self.sessions() as session:
+                    await outbox.renew(
+                        session, ids, owner=self.settings.owner, until=self.clock.now() + lease
+                    )
+                    await session.commit()
+            except Exception:  # a missed renewal costs at most a duplicate, never a loss
+                log.exception("could not renew delivery leases")
 
     async def _send(self, job: _Job) -> Outcome | _Deferred:
         platform = self.platforms.get(job.platform)

@@ -71,6 +71,20 @@ async def claim(
     return [Claimed(r[0], r[1], r[2], str(r[3]), r[4], r[5]) for r in rows]
 
 
+async def renew(session: AsyncSession, ids: Sequence[int], *, owner: str, until: datetime) -> None:
+    """Extend the leases this owner still holds (rows settled meanwhile are untouched)."""
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(ids),
+            Delivery.lease_owner == owner,
+            Delivery.state == DeliveryState.PENDING,
+        )
+        .values(lease_expires_at=until)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def mark_sent(
     session: AsyncSession, sent: Sequence[tuple[int, str | None]], *, now: datetime
 ) -> None:

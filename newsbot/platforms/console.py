@@ -31,6 +31,12 @@ class ConsolePlatform:
     stream: TextIO = field(default_factory=lambda: sys.stdout)
     count: int = 0
 
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        self.stream.flush()
+
     async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
         self.count += 1
         text = render(message, ZoneInfo(recipient.timezone))

@@ -23,6 +23,12 @@ class RecordingPlatform:
         """The next sends to this chat get these outcomes, in order; then plain success."""
         self.scripts[chat].extend(outcomes)
 
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
     async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
         script = self.scripts.get(recipient.platform_chat_id)
         if script:
