@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.store.delivery_models import Chat, Delivery, DeliveryState
@@ -88,20 +89,29 @@ async def renew(session: AsyncSession, ids: Sequence[int], *, owner: str, until:
 async def mark_sent(
     session: AsyncSession, sent: Sequence[tuple[int, str | None]], *, now: datetime
 ) -> None:
-    """Settle sent rows with the platform's message id (kept for corrections/retractions)."""
-    for delivery_id, message_id in sent:
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(
-                state=DeliveryState.SENT,
-                platform_message_id=message_id,
-                sent_at=now,
-                lease_owner=None,
-                lease_expires_at=None,
-                last_error=None,
-            )
+    """Settle sent rows with the platform's message id (kept for corrections/retractions).
+
+    One Core executemany for the whole batch: a slow settle would let leases run out under
+    it (row-by-row ORM updates cost about 2 ms a row here).
+    """
+    if not sent:
+        return
+    table = cast(Table, Delivery.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("delivery_id"))
+        .values(
+            state=DeliveryState.SENT.value,
+            platform_message_id=bindparam("message_id"),
+            sent_at=bindparam("sent_at"),
+            lease_owner=None,
+            lease_expires_at=None,
+            last_error=None,
         )
+    )
+    await session.execute(
+        statement, [{"delivery_id": d, "message_id": m, "sent_at": now} for d, m in sent]
+    )
 
 
 async def retry_later(

@@ -24,7 +24,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from newsbot.delivery.outcomes import (
     ChatGone,
@@ -39,6 +39,7 @@ from newsbot.delivery.outcomes import (
 )
 from newsbot.delivery.pacing import Limits
 from newsbot.platforms.telegram_render import render_headline
+from newsbot.platforms.telegram_request import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +95,16 @@ class TelegramPlatform:
         api_url: str | None = None,
         limits: Limits | None = None,
         pool_size: int = 64,
+        transport: str = "aiohttp",
     ) -> None:
         # Opt in to PTB's timedelta time periods (its next default): otherwise every 429 it
         # parses emits a deprecation warning about RetryAfter.retry_after.
         os.environ.setdefault("PTB_TIMEDELTA", "true")
-        request = HTTPXRequest(connection_pool_size=pool_size, pool_timeout=10.0)
+        request: BaseRequest = (
+            AiohttpRequest(connections=pool_size)
+            if transport == "aiohttp"
+            else HTTPXRequest(connection_pool_size=pool_size, pool_timeout=10.0)
+        )
         self.bot = Bot(token, base_url=api_url or DEFAULT_API_URL, request=request)
         self.limits = limits or Limits()
 

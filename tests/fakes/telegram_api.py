@@ -67,8 +67,12 @@ class FakeTelegram:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         token, method = request.match_info["token"], request.match_info["method"]
-        form = await request.post()
-        fields = {k: str(v) for k, v in form.items()}
+        if request.content_type == "application/json":
+            payload = await request.json() if request.can_read_body else {}
+            fields = {k: str(v) for k, v in payload.items()}
+        else:
+            form = await request.post()
+            fields = {k: str(v) for k, v in form.items()}
         record = Recorded(method, fields)
         self.requests.append(record)
         if token != TOKEN:

@@ -1,0 +1,197 @@
+"""Fan-out of one article to many chats through the whole pipeline.
+
+    python -m bench.fanout [--chats 10000] [--postgres URL]
+
+Match (events → outbox rows), claim, send with the real python-telegram-bot client to a
+fake Bot API running in its own process on loopback, mark sent. Reports messages/s and the
+client's CPU per 1,000 messages with limits off, for newsbot's aiohttp transport and PTB's
+stock HTTPX one; then, with pacing on, the achieved rate as a fraction of the configured
+rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+
+import psycopg
+from sqlalchemy import insert, select
+from sqlalchemy.engine import make_url
+
+from newsbot.app import open_app
+from newsbot.clock import SystemClock
+from newsbot.config import Settings
+from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
+from newsbot.delivery.matcher import match_pending
+from newsbot.delivery.pacing import Limits, Pacer
+from newsbot.ingest.drafts import ArticleDraft
+from newsbot.platforms.telegram import TelegramPlatform
+from newsbot.store import migrate
+from newsbot.store.articles import store_drafts
+from newsbot.store.delivery_models import Chat, ChatKind, Subscription, SubscriptionKind
+from newsbot.text.analyzer import default_analyzer
+from tests.fakes.telegram_api import TOKEN
+
+UNLIMITED = Limits(overall_per_second=1e9, per_chat_per_second=1e9, per_group_per_minute=1e9)
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def run(url: str, chats: int, port: int, transport: str, limits: Limits) -> dict[str, float]:
+    migrate.upgrade(url)
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    async with open_app(settings, clock=SystemClock()) as app:
+        now = app.clock.now()
+        async with app.sessions() as session:
+            await session.execute(
+                insert(Chat),
+                [
+                    {
+                        "platform": "telegram",
+                        "platform_chat_id": str(10**6 + n),
+                        "kind": ChatKind.PRIVATE,
+                        "language": "ko",
+                        "timezone": "Asia/Seoul",
+                        "active": True,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for n in range(chats)
+                ],
+            )
+            ids = list(await session.scalars(select(Chat.id)))
+            await session.execute(
+                insert(Subscription),
+                [
+                    {"chat_id": c, "kind": SubscriptionKind.ALL, "value": "", "created_at": now}
+                    for c in ids
+                ],
+            )
+            await session.commit()
+        platform = TelegramPlatform(
+            TOKEN, api_url=f"http://127.0.0.1:{port}/bot", limits=limits, transport=transport
+        )
+        await platform.start()
+        dispatcher = Dispatcher(
+            app.sessions,
+            {"telegram": platform},
+            app.clock,
+            DispatchSettings(owner="bench", batch=500, concurrency=32, lease=timedelta(seconds=60)),
+            pacers={"telegram": Pacer(limits)},
+        )
+        default_analyzer().morpheme_texts(["준비"])  # load Kiwi before the clock starts
+        cpu0, t0 = cpu_seconds(), time.perf_counter()
+        async with app.sessions() as session:
+            await store_drafts(
+                session,
+                [
+                    ArticleDraft(
+                        source="b",
+                        guid=f"b-{uuid.uuid4().hex}",
+                        url=f"https://b.kr/{uuid.uuid4().hex}",
+                        title="모두에게 보내는 기사",
+                        published_at=now,
+                    )
+                ],
+                now=now,
+            )
+            while (await match_pending(session, default_analyzer(), now=now, limit=10)).events:
+                pass
+            await session.commit()
+        sent = 0
+        while sent < chats:
+            report = await dispatcher.run_once()
+            sent += report.sent
+            if not report.claimed:
+                await asyncio.sleep(0.01)
+        elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+        await platform.stop()
+    return {"rate": chats / elapsed, "cpu_per_1000": cpu / chats * 1000, "seconds": elapsed}
+
+
+def _pg(admin: str) -> tuple[str, str]:
+    name = f"newsbot_fanout_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(
+        make_url(admin).set(drivername="postgresql").render_as_string(False), autocommit=True
+    ) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, make_url(admin).set(database=name).render_as_string(False)
+
+
+def _drop(admin: str, name: str) -> None:
+    with psycopg.connect(
+        make_url(admin).set(drivername="postgresql").render_as_string(False), autocommit=True
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chats", type=int, default=10_000)
+    parser.add_argument("--paced-chats", type=int, default=3000)
+    parser.add_argument("--paced-rate", type=float, default=1000.0)
+    parser.add_argument("--postgres", default=os.environ.get("NEWSBOT_TEST_POSTGRES_URL"))
+    args = parser.parse_args()
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "bench.fake_bot_api"], stdout=subprocess.PIPE, text=True
+    )
+    assert fake.stdout is not None
+    port = int(fake.stdout.readline())
+    rows = []
+    try:
+        stores = ["sqlite"] + (["postgresql"] if args.postgres else [])
+        for store in stores:
+            for transport, chats, limits in (
+                ("aiohttp", args.chats, UNLIMITED),
+                ("httpx (PTB stock)", args.chats // 5, UNLIMITED),
+                (
+                    "aiohttp, paced",
+                    args.paced_chats,
+                    Limits(overall_per_second=args.paced_rate, per_chat_per_second=1.0),
+                ),
+            ):
+                with tempfile.TemporaryDirectory() as tmp:
+                    if store == "sqlite":
+                        url, name = f"sqlite:///{tmp}/fanout.db", None
+                    else:
+                        name, url = _pg(args.postgres)
+                    try:
+                        figures = asyncio.run(
+                            run(url, chats, port, transport.split()[0].rstrip(","), limits)
+                        )
+                    finally:
+                        if name:
+                            _drop(args.postgres, name)
+                rows.append((store, transport, chats, limits, figures))
+    finally:
+        fake.terminate()
+        fake.wait()
+    print(
+        "| store | transport | messages | messages/s | client CPU per 1,000 | of configured rate |"
+    )
+    print("|---|---|---|---|---|---|")
+    for store, transport, chats, limits, f in rows:
+        share = (
+            f"{f['rate'] / limits.overall_per_second:.0%} of {limits.overall_per_second:g}/s"
+            if limits is not UNLIMITED
+            else "limits off"
+        )
+        print(
+            f"| {store} | {transport} | {chats:,} | {f['rate']:,.0f} | "
+            f"{f['cpu_per_1000']:.2f} s | {share} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
