@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,16 +100,20 @@ async def _pending_events(session: AsyncSession, limit: int) -> list[ArticleEven
 
 
 async def _insert(session: AsyncSession, rows: list[dict[str, object]]) -> int:
+    """Write rows, skipping ones that exist; Core, not ORM: a fan-out writes thousands."""
     if not rows:
         return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(Delivery)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["article_id", "chat_id", "kind", "revision"])
-        .returning(Delivery.id)
-    )
-    return len((await session.execute(statement)).all())
+    written = 0
+    for start in range(0, len(rows), 1000):  # stay under bound-parameter limits
+        statement = (
+            insert(cast(Table, Delivery.__table__))
+            .values(rows[start : start + 1000])
+            .on_conflict_do_nothing(index_elements=["article_id", "chat_id", "kind", "revision"])
+            .returning(Delivery.__table__.c.id)
+        )
+        written += len((await session.execute(statement)).all())
+    return written
 
 
 async def match_pending(
