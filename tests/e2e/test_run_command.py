@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -62,6 +63,18 @@ def test_run_once_delivers_each_matching_article_once(tmp_path: Path) -> None:
     assert stats["deliveries_24h"]["sent"] == 2
 
 
+def held_by_someone(lock: Path) -> bool:
+    if not lock.exists():
+        return False
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
 def test_a_second_run_on_one_sqlite_file_is_refused_and_sigterm_stops_cleanly(
     tmp_path: Path,
 ) -> None:
@@ -77,12 +90,12 @@ def test_a_second_run_on_one_sqlite_file_is_refused_and_sigterm_stops_cleanly(
     )
     try:
         lock = tmp_path / "newsbot.db.run.lock"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
+        while not held_by_someone(lock):  # wait until the first process holds the lock
+            assert first.poll() is None, first.communicate()[1]
+            assert time.monotonic() < deadline, "the first run never took the lock"
+            time.sleep(0.1)
         second = newsbot(tmp_path, "run", "--once")
-        while "another newsbot process" not in second.stderr and time.monotonic() < deadline:
-            time.sleep(0.2)  # the first may not hold the lock yet
-            second = newsbot(tmp_path, "run", "--once")
-        assert lock.exists()
         assert second.returncode == 2
         assert second.stderr.startswith("newsbot: error: another newsbot process is running")
     finally:
