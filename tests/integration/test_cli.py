@@ -10,16 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.cli import main
 from tests.conftest import SAMPLES
+from tests.helpers import run_cli
 
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(list(argv))
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
+run = run_cli
 
 
 @pytest.fixture

@@ -6,23 +6,12 @@ from datetime import UTC, date, datetime
 
 from newsbot.app import App
 from newsbot.ingest.drafts import ArticleDraft
-from newsbot.ingest.importer import Format, import_articles, import_views
+from newsbot.ingest.importer import import_views
 from newsbot.ranking import latest_articles, latest_view_day, most_viewed
 from newsbot.store.articles import store_drafts
 from newsbot.store.views import ViewCount, store_view_counts
 from tests.conftest import SAMPLES
-
-
-async def load_samples(app: App) -> None:
-    await import_articles(
-        app.sessions,
-        SAMPLES / "articles.ndjson",
-        fmt=Format.NDJSON,
-        zone=app.settings.zone,
-        clock=app.clock,
-    )
-    report = await import_views(app.sessions, SAMPLES / "views.csv")
-    assert report.problems == []
+from tests.helpers import load_samples
 
 
 async def test_the_week_and_the_whole_fortnight_rank_differently(app: App) -> None:

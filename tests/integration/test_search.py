@@ -15,9 +15,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from newsbot.app import App
-from newsbot.cli import main
 from newsbot.ingest.drafts import ArticleDraft
-from newsbot.ingest.importer import Format, import_articles
 from newsbot.search.engine import CANDIDATES, SearchResult, search
 from newsbot.search.index import reindex, unindexed_count
 from newsbot.search.query import Mode
@@ -27,6 +25,8 @@ from newsbot.store.engine import make_sync_engine
 from newsbot.store.models import Article, SearchDoc
 from newsbot.text.analyzer import Analyzer, NoMorphemes, default_analyzer, fold
 from tests.conftest import SAMPLES
+from tests.helpers import load_samples as load_all
+from tests.helpers import run_cli
 
 KIWI = default_analyzer()
 PLAIN = Analyzer(NoMorphemes())
@@ -61,17 +61,6 @@ def written_in(word: str) -> set[str]:
 
 def in_section(section: str) -> set[str]:
     return {guid for guid, record in ARTICLES.items() if record["section"] == section}
-
-
-async def load_samples(app: App) -> None:
-    report = await import_articles(
-        app.sessions,
-        SAMPLES / "articles.ndjson",
-        fmt=Format.NDJSON,
-        zone=app.settings.zone,
-        clock=app.clock,
-    )
-    assert report.problems == []
 
 
 async def find(
@@ -139,7 +128,7 @@ WORDS = [  # (typed, the word expected in the text)
 
 
 async def test_each_word_finds_exactly_the_articles_it_is_written_in(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     expected = {query: written_in(word) for query, word in WORDS}
     assert all(expected.values()), "every word should occur in the samples"
 
@@ -154,7 +143,7 @@ async def test_each_word_finds_exactly_the_articles_it_is_written_in(app: App) -
 
 
 async def test_the_articles_about_seongnam_city_rank_in_the_top_ten(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     headline_subjects = {
         "gn-2026-1001",  # 성남시, 2027년도 예산안 ...
         "gn-2026-1007",  # 성남시의회 행정사무감사 ...
@@ -171,7 +160,7 @@ async def test_the_articles_about_seongnam_city_rank_in_the_top_ten(app: App) ->
 
 
 async def test_a_noun_is_found_inside_compounds(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     compounds = ["드론전문의용소방대", "드론택배", "드론쇼", "드론레이싱대회"]
     holders = {compound: written_in(compound) for compound in compounds}
     assert all(holders.values()), "every compound should occur in the samples"
@@ -184,7 +173,7 @@ async def test_a_noun_is_found_inside_compounds(app: App) -> None:
 async def test_a_compound_query_word_is_not_matched_by_its_parts_scattered_in_the_body(
     app: App, request: pytest.FixtureRequest
 ) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     scattered = {"gn-2026-1058", "gn-2026-1021"}  # "정보를 교통 앱으로", "교통 통제 ... 버스정보"
     assert not scattered & written_in("교통정보")
 
@@ -215,7 +204,7 @@ async def test_a_year_with_its_counter_does_not_find_a_school_year(app: App) -> 
 
 
 async def test_every_word_must_match(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
 
     result = await find(app, "성남시가 드론을")
 
@@ -226,7 +215,7 @@ async def test_every_word_must_match(app: App) -> None:
 
 
 async def test_when_no_article_has_every_word_any_word_will_do(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     assert not written_in("지진")
 
     result = await find(app, "성남시 지진")
@@ -237,7 +226,7 @@ async def test_when_no_article_has_every_word_any_word_will_do(app: App) -> None
 
 
 async def test_a_single_word_that_matches_nothing_does_not_fall_back(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
 
     result = await find(app, "지진")
 
@@ -247,7 +236,7 @@ async def test_a_single_word_that_matches_nothing_does_not_fall_back(app: App) -
 
 
 async def test_a_quoted_phrase_needs_the_words_side_by_side(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     phrase = written_in("성남시 교통정보센터")
 
     quoted = await find(app, '"성남시 교통정보센터"')
@@ -259,7 +248,7 @@ async def test_a_quoted_phrase_needs_the_words_side_by_side(app: App) -> None:
 
 
 async def test_a_minus_removes_the_articles_with_that_word(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     removed = written_in("드론") & written_in("축제")
     assert removed
 
@@ -269,7 +258,7 @@ async def test_a_minus_removes_the_articles_with_that_word(app: App) -> None:
 
 
 async def test_a_section_keeps_only_that_section(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     expected = written_in("드론") & in_section("경제")
     assert expected
     asked = [
@@ -287,7 +276,7 @@ async def test_a_section_keeps_only_that_section(app: App) -> None:
 
 
 async def test_pages_are_disjoint_ordered_slices_of_one_ranking(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     whole = await find(app, "성남시")
 
     pages = [await find(app, "성남시", limit=7, offset=offset) for offset in range(0, 35, 7)]
@@ -302,7 +291,7 @@ async def test_pages_are_disjoint_ordered_slices_of_one_ranking(app: App) -> Non
 
 
 async def test_snippets_and_titles_mark_the_word_searched_for(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
 
     drones = await find(app, "드론을")
     wego = await find(app, "WeGO")
@@ -343,7 +332,7 @@ HOSTILE = [
 
 
 async def test_hostile_queries_never_raise(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     failures: list[tuple[str, BaseException]] = []
 
     for query in HOSTILE:
@@ -364,7 +353,7 @@ async def test_hostile_queries_never_raise(app: App) -> None:
 async def test_a_section_with_a_nul_character_finds_nothing(
     app: App, request: pytest.FixtureRequest
 ) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
 
     typed = await find(app, "드론 section:\x00")
     given = await find(app, "드론", section="경\x00제")
@@ -431,7 +420,7 @@ async def test_a_deleted_article_leaves_the_results_and_its_words_do_not_linger(
 
 
 async def test_reindex_rebuilds_an_emptied_index(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     before = await find(app, "성남시는 드론")
     async with app.sessions() as session:
         assert await unindexed_count(session) == 0
@@ -450,7 +439,7 @@ async def test_reindex_rebuilds_an_emptied_index(app: App) -> None:
 
 
 async def test_reindex_of_the_missing_touches_only_those(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     async with app.sessions() as session:
         await session.execute(
             text("DELETE FROM search_docs WHERE article_id = (SELECT MIN(id) FROM articles)")
@@ -463,7 +452,7 @@ async def test_reindex_of_the_missing_touches_only_those(app: App) -> None:
 
 
 async def test_without_kiwi_bigrams_alone_still_find_the_words(app: App) -> None:
-    await load_samples(app)
+    await load_all(app, views=False)
     async with app.sessions() as session:
         await session.execute(text("DELETE FROM search_docs"))
         await session.commit()
@@ -485,12 +474,7 @@ async def test_without_kiwi_bigrams_alone_still_find_the_words(app: App) -> None
 # --- the command line --------------------------------------------------------------------
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(list(argv))
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
+run = run_cli
 
 
 @pytest.fixture

@@ -9,31 +9,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from newsbot.app import App
-from newsbot.cli import main
 from newsbot.clock import FixedClock, SystemClock
 from newsbot.ingest.drafts import ArticleDraft
-from newsbot.ingest.importer import Format, import_articles, import_views
 from newsbot.ranking import Top, Window, latest_articles, most_viewed, top_articles, window_days
 from newsbot.store.articles import store_drafts
 from newsbot.store.views import ViewCount, store_view_counts
 from tests.conftest import SAMPLES
+from tests.helpers import load_samples, run_cli
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NOON_22 = datetime(2026, 11, 22, 12, 0, tzinfo=SEOUL)  # the samples' last day of views
 LAST_DAY = date(2026, 11, 22)
 NO_VIEWS = datetime(2027, 1, 15, 12, 0, tzinfo=SEOUL)
-
-
-async def load_samples(app: App) -> None:
-    await import_articles(
-        app.sessions,
-        SAMPLES / "articles.ndjson",
-        fmt=Format.NDJSON,
-        zone=app.settings.zone,
-        clock=app.clock,
-    )
-    report = await import_views(app.sessions, SAMPLES / "views.csv")
-    assert report.problems == []
 
 
 async def top(app: App, window: Window, *, limit: int = 7, section: str | None = None) -> Top:
@@ -167,12 +154,7 @@ async def test_an_empty_store_has_nothing_to_show(app: App) -> None:
 # --- the command line --------------------------------------------------------------------
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(list(argv))
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), captured.out, captured.err
+run = run_cli
 
 
 @pytest.fixture

@@ -1,0 +1,33 @@
+"""Small helpers several test modules share: the CLI in-process, and the bundled samples."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsbot.app import App
+from newsbot.cli import main
+from newsbot.ingest.importer import Format, import_articles, import_views
+from tests.conftest import SAMPLES
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`newsbot ARGV…` in this process: (exit status, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(argv))
+    captured = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 0), captured.out, captured.err
+
+
+async def load_samples(app: App, *, views: bool = True) -> None:
+    """The 66 bundled articles (and their daily views) into the app's store."""
+    report = await import_articles(
+        app.sessions,
+        SAMPLES / "articles.ndjson",
+        fmt=Format.NDJSON,
+        zone=app.settings.zone,
+        clock=app.clock,
+    )
+    assert report.problems == []
+    if views:
+        assert (await import_views(app.sessions, SAMPLES / "views.csv")).problems == []
