@@ -63,11 +63,15 @@ def _boost(score: float, published: datetime, now: datetime) -> float:
 async def _candidates(
     session: AsyncSession, query: ParsedQuery, mode: Mode
 ) -> list[tuple[int, float]]:
+    # The articles table is joined only to filter by section: without a filter the join
+    # costs about as much as the ranking (measured on 100k articles).
+    section_join = " JOIN articles a ON a.id = {key}" if query.section else ""
     section_filter = " AND a.section = :section" if query.section else ""
     if session.get_bind().dialect.name == "postgresql":
+        join = section_join.format(key="d.article_id")
         sql = text(  # only module constants are interpolated
             f"SELECT d.article_id, ts_rank_cd('{TS_RANK_WEIGHTS}', d.tsv, q.query) AS score "  # noqa: S608
-            "FROM search_docs d JOIN articles a ON a.id = d.article_id, "
+            f"FROM search_docs d{join}, "
             "to_tsquery('simple', :expression) AS q(query) "
             f"WHERE d.tsv @@ q.query{section_filter} "
             "ORDER BY score DESC, d.article_id DESC LIMIT :limit"
@@ -75,9 +79,10 @@ async def _candidates(
         expression = tsquery_expression(query, mode)
     else:
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        join = section_join.format(key="f.rowid")
         sql = text(  # only module constants are interpolated
             f"SELECT f.rowid, -bm25(search_fts, {weights}) AS score "  # noqa: S608
-            "FROM search_fts f JOIN articles a ON a.id = f.rowid "
+            f"FROM search_fts f{join} "
             f"WHERE search_fts MATCH :expression{section_filter} "
             "ORDER BY bm25(search_fts, " + weights + ") LIMIT :limit"
         )
@@ -112,22 +117,27 @@ async def search(
         found = await _candidates(session, query, Mode.ANY)
     if not found:
         return result
-    articles = {
-        a.id: a
-        for a in await session.scalars(select(Article).where(Article.id.in_([i for i, _ in found])))
-    }
+    # Re-rank on (id, published_at) only; load whole articles just for the page shown.
+    rows = await session.execute(
+        select(Article.id, Article.published_at).where(Article.id.in_([i for i, _ in found]))
+    )
+    published = {ident: when for ident, when in rows}
     ranked = sorted(
-        (
-            (articles[i], _boost(s, articles[i].published_at, now))
-            for i, s in found
-            if i in articles
-        ),
-        key=lambda pair: (pair[1], pair[0].published_at),
+        ((i, _boost(s, published[i], now), published[i]) for i, s in found if i in published),
+        key=lambda item: (item[1], item[2]),
         reverse=True,
     )
     result.total = len(ranked)
+    page = ranked[offset : offset + limit]
+    articles = {
+        a.id: a
+        for a in await session.scalars(
+            select(Article).where(Article.id.in_([i for i, _, _ in page]))
+        )
+    }
     terms = query.highlights()
-    for article, score in ranked[offset : offset + limit]:
+    for ident, score, _ in page:
+        article = articles[ident]
         result.hits.append(
             Hit(
                 article=article,
