@@ -59,17 +59,6 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     edit: bool = False  # replaces the message the button was on, instead of a new one
 
-    @property
-    def lines(self) -> list[str]:
-        """A plain-text rendering for consoles, logs and tests."""
-        out = [self.header] if self.header else []
-        if self.notice:
-            out.append(self.notice)
-        for card in self.cards:
-            prefix = f"{card.rank}. " if card.rank else "- "
-            out.append(f"{prefix}{card.title} ({card.published})")
-        return out
-
 
 @dataclass(frozen=True, slots=True)
 class ButtonPress:

@@ -7,10 +7,11 @@ the way in: a time without a zone is a bug, not something to guess about.
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Dialect, MetaData
+from sqlalchemy import DateTime, Dialect, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -50,3 +51,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+def text_enum(kind: type[enum.StrEnum]) -> Enum:
+    """Enums as their string values in a plain column: no PostgreSQL enum type to migrate."""
+    return Enum(kind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])

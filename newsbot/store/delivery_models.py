@@ -15,8 +15,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from newsbot.store.base import Base
-from newsbot.store.models import _stored_as_text
+from newsbot.store.base import Base, text_enum
 
 
 class ChatKind(enum.StrEnum):
@@ -70,7 +69,7 @@ class Chat(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
     platform_chat_id: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[ChatKind] = mapped_column(_stored_as_text(ChatKind))
+    kind: Mapped[ChatKind] = mapped_column(text_enum(ChatKind))
     title: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8), default="ko")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul")
@@ -86,7 +85,7 @@ class Subscription(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[SubscriptionKind] = mapped_column(_stored_as_text(SubscriptionKind))
+    kind: Mapped[SubscriptionKind] = mapped_column(text_enum(SubscriptionKind))
     value: Mapped[str] = mapped_column(String(200), default="")  # section or keyword
     created_at: Mapped[datetime]
 
@@ -98,7 +97,7 @@ class ArticleEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     revision: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[EventKind] = mapped_column(_stored_as_text(EventKind))
+    kind: Mapped[EventKind] = mapped_column(text_enum(EventKind))
     matched: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
 
@@ -114,10 +113,10 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
-    kind: Mapped[DeliveryKind] = mapped_column(_stored_as_text(DeliveryKind))
+    kind: Mapped[DeliveryKind] = mapped_column(text_enum(DeliveryKind))
     revision: Mapped[int] = mapped_column(Integer, default=0)  # the article revision corrected
     priority: Mapped[int] = mapped_column(Integer)
-    state: Mapped[DeliveryState] = mapped_column(_stored_as_text(DeliveryState))
+    state: Mapped[DeliveryState] = mapped_column(text_enum(DeliveryState))
     due_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(100))

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -23,12 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from newsbot.store.base import Base
-
-
-def _stored_as_text(kind: type[enum.StrEnum]) -> Enum:
-    """Enums as their string values in a plain column: no PostgreSQL enum type to migrate."""
-    return Enum(kind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+from newsbot.store.base import Base, text_enum
 
 
 class DateSource(enum.StrEnum):
@@ -65,7 +59,7 @@ class Article(Base):
     image_url: Mapped[str | None] = mapped_column(String(2000))
     published_at: Mapped[datetime]
     date_source: Mapped[DateSource] = mapped_column(
-        _stored_as_text(DateSource),
+        text_enum(DateSource),
         default=DateSource.ITEM,
     )
     updated_at: Mapped[datetime | None]
@@ -116,7 +110,7 @@ class Feed(Base):
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     state: Mapped[FeedState] = mapped_column(
-        _stored_as_text(FeedState),
+        text_enum(FeedState),
         default=FeedState.ACTIVE,
     )
     error_count: Mapped[int] = mapped_column(Integer, default=0)

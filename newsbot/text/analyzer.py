@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -239,7 +239,3 @@ def default_analyzer() -> Analyzer:
         if _DEFAULT is None:
             _DEFAULT = Analyzer()
         return _DEFAULT
-
-
-def flatten(items: Iterable[Iterable[str]]) -> list[str]:
-    return [item for group in items for item in group]
