@@ -3,6 +3,11 @@
 SQLite ranks with bm25 over six weighted columns; PostgreSQL with ts_rank_cd over the
 weighted tsvector. Both scores become "higher is better" and get the same mild boost for
 fresh articles, so the two stores order results alike.
+
+A broad query (at least BROAD_MATCHES matches, like a common word in a big archive) is not
+scored match by match: both scorers read every match first, which grows with the archive.
+It is ranked the way a news desk would read it: articles with the words in the title or lead
+first, then the others, newest first within each (score 2.0 and 1.0 before the boost).
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ from newsbot.store.models import Article
 from newsbot.text.analyzer import Analyzer, strip_controls
 
 CANDIDATES = 200  # best-scoring matches re-ranked for recency; pages come from these
+# A query with at least this many matches is ranked by where the words are and by recency,
+# not by bm25 or ts_rank_cd (see _candidates); below it, every match is scored.
+BROAD_MATCHES = 1000
+BROAD_HEADLINE_SCORE = 2.0  # above any boosted BROAD_OTHER_SCORE (at most x1.2)
+BROAD_OTHER_SCORE = 1.0
 # bm25 weights: title bigrams, title morphemes, lead bigrams, lead morphemes, body, body.
 BM25_WEIGHTS = (4.0, 8.0, 2.0, 4.0, 1.0, 1.0)
 # ts_rank_cd weights for labels {D, C, B, A}: body bigrams, title and lead bigrams, lead
@@ -60,15 +70,53 @@ def _boost(score: float, published: datetime, now: datetime) -> float:
     return score * (1 + RECENCY_BOOST * math.pow(0.5, age_days / RECENCY_HALF_LIFE_DAYS))
 
 
-async def _candidates(
-    session: AsyncSession, query: ParsedQuery, mode: Mode
-) -> list[tuple[int, float]]:
+def _section_sql(query: ParsedQuery, key: str) -> tuple[str, str]:
     # The articles table is joined only to filter by section: without a filter the join
     # costs about as much as the ranking (measured on 100k articles).
-    section_join = " JOIN articles a ON a.id = {key}" if query.section else ""
-    section_filter = " AND a.section = :section" if query.section else ""
-    if session.get_bind().dialect.name == "postgresql":
-        join = section_join.format(key="d.article_id")
+    if not query.section:
+        return "", ""
+    return f" JOIN articles a ON a.id = {key}", " AND a.section = :section"
+
+
+def _params(query: ParsedQuery, expression: str, limit: int) -> dict[str, object]:
+    params: dict[str, object] = {"expression": expression, "limit": limit}
+    if query.section:
+        params["section"] = query.section
+    return params
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def _newest(
+    session: AsyncSession, query: ParsedQuery, mode: Mode, limit: int, *, headline_only: bool
+) -> list[int]:
+    """Ids of the newest matches. Both indexes hand them out in id order and stop early."""
+    if _postgres(session):
+        join, section_filter = _section_sql(query, "d.article_id")
+        sql = text(  # only module constants are interpolated
+            f"SELECT d.article_id FROM search_docs d{join} "  # noqa: S608
+            f"WHERE d.tsv @@ to_tsquery('simple', :expression){section_filter} "
+            "ORDER BY d.article_id DESC LIMIT :limit"
+        )
+        expression = tsquery_expression(query, mode, headline_only=headline_only)
+    else:
+        join, section_filter = _section_sql(query, "f.rowid")
+        sql = text(  # only module constants are interpolated
+            f"SELECT f.rowid FROM search_fts f{join} "  # noqa: S608
+            f"WHERE search_fts MATCH :expression{section_filter} "
+            "ORDER BY f.rowid DESC LIMIT :limit"
+        )
+        expression = fts5_expression(query, mode, headline_only=headline_only)
+    params = _params(query, expression, limit)
+    return list((await session.scalars(sql.bindparams(bindparam("limit")), params)).all())
+
+
+async def _scored(session: AsyncSession, query: ParsedQuery, mode: Mode) -> list[tuple[int, float]]:
+    """The best matches by bm25 (SQLite) or ts_rank_cd (PostgreSQL), higher is better."""
+    if _postgres(session):
+        join, section_filter = _section_sql(query, "d.article_id")
         sql = text(  # only module constants are interpolated
             f"SELECT d.article_id, ts_rank_cd('{TS_RANK_WEIGHTS}', d.tsv, q.query) AS score "  # noqa: S608
             f"FROM search_docs d{join}, "
@@ -79,7 +127,7 @@ async def _candidates(
         expression = tsquery_expression(query, mode)
     else:
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-        join = section_join.format(key="f.rowid")
+        join, section_filter = _section_sql(query, "f.rowid")
         sql = text(  # only module constants are interpolated
             f"SELECT f.rowid, -bm25(search_fts, {weights}) AS score "  # noqa: S608
             f"FROM search_fts f{join} "
@@ -87,11 +135,26 @@ async def _candidates(
             "ORDER BY bm25(search_fts, " + weights + ") LIMIT :limit"
         )
         expression = fts5_expression(query, mode)
-    params: dict[str, object] = {"expression": expression, "limit": CANDIDATES}
-    if query.section:
-        params["section"] = query.section
+    params = _params(query, expression, CANDIDATES)
     rows = await session.execute(sql.bindparams(bindparam("limit")), params)
     return [(int(ident), float(score)) for ident, score in rows]
+
+
+async def _candidates(
+    session: AsyncSession, query: ParsedQuery, mode: Mode
+) -> list[tuple[int, float]]:
+    probe = max(BROAD_MATCHES, CANDIDATES)
+    newest = await _newest(session, query, mode, probe, headline_only=False)
+    if len(newest) < BROAD_MATCHES:
+        return await _scored(session, query, mode) if newest else []
+    # Broad: scoring would first count every match of every word (bm25's IDF; ts_rank_cd reads
+    # every matching document), 30-150 ms for a word in most of 100k articles. Articles with
+    # the words in the title or lead come first, then the rest, each newest first; the
+    # recency boost orders within a tier.
+    headline = await _newest(session, query, mode, CANDIDATES, headline_only=True)
+    seen = set(headline)
+    rest = [i for i in newest if i not in seen][: CANDIDATES - len(headline)]
+    return [(i, BROAD_HEADLINE_SCORE) for i in headline] + [(i, BROAD_OTHER_SCORE) for i in rest]
 
 
 async def search(

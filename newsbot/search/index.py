@@ -74,7 +74,8 @@ _WEIGHTS = (
     ("lead_bg", "C"),
     ("body_bg", "D"),
 )
-MORPHEME_LABELS = "AB"
+MORPHEME_LABELS = "AB"  # morphemes are indexed for titles and leads only
+HEADLINE_BIGRAM_LABEL = "C"
 
 
 def _tsvector(row: dict[str, object]) -> ColumnElement[Any]:

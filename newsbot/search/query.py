@@ -19,7 +19,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from newsbot.search.index import MORPHEME_LABELS
+from newsbot.search.index import HEADLINE_BIGRAM_LABEL, MORPHEME_LABELS
 from newsbot.text.analyzer import Analyzer, QueryWord, bigrams
 
 MAX_QUERY_CHARS = 300
@@ -106,9 +106,18 @@ def _fts_term(term: Term) -> str:
     return f"({phrase} OR {{{' '.join(MO_COLUMNS)}}} : ({morphs}))"
 
 
-def fts5_expression(query: ParsedQuery, mode: Mode) -> str:
+HEADLINE_COLUMNS = ("title_bg", "title_mo", "lead_bg", "lead_mo")
+
+
+def fts5_expression(query: ParsedQuery, mode: Mode, *, headline_only: bool = False) -> str:
+    """The FTS5 expression; `headline_only`: the words in a title or lead (exclusions anywhere).
+
+    FTS5 intersects nested column filters, so the outer filter narrows each term's own.
+    """
     joiner = " AND " if mode is Mode.ALL else " OR "
     expression = "(" + joiner.join(_fts_term(t) for t in query.terms) + ")"
+    if headline_only:
+        expression = "{" + " ".join(HEADLINE_COLUMNS) + "} : " + expression
     if query.excluded:
         expression += " NOT (" + " OR ".join(_fts_term(t) for t in query.excluded) + ")"
     return expression
@@ -121,17 +130,20 @@ def _lexeme(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _ts_term(term: Term) -> str:
-    phrase = " <-> ".join(_lexeme(b) for b in term.bigrams)
+def _ts_term(term: Term, *, headline_only: bool = False) -> str:
+    label = ":" + HEADLINE_BIGRAM_LABEL if headline_only else ""
+    phrase = " <-> ".join(_lexeme(b) + label for b in term.bigrams)
     if not term.morphemes:
         return f"({phrase})"
     morphs = " & ".join(_lexeme(m) + ":" + MORPHEME_LABELS for m in term.morphemes)
     return f"(({phrase}) | ({morphs}))"
 
 
-def tsquery_expression(query: ParsedQuery, mode: Mode) -> str:
+def tsquery_expression(query: ParsedQuery, mode: Mode, *, headline_only: bool = False) -> str:
+    """The tsquery; `headline_only`: the words in a title or lead (exclusions anywhere)."""
     joiner = " & " if mode is Mode.ALL else " | "
-    expression = "(" + joiner.join(_ts_term(t) for t in query.terms) + ")"
+    terms = (_ts_term(t, headline_only=headline_only) for t in query.terms)
+    expression = "(" + joiner.join(terms) + ")"
     if query.excluded:
         expression += " & !(" + " | ".join(_ts_term(t) for t in query.excluded) + ")"
     return expression

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 
 from newsbot.app import App
 from newsbot.ingest.drafts import ArticleDraft
+from newsbot.search import engine
 from newsbot.search.engine import CANDIDATES, SearchResult, search
 from newsbot.search.index import reindex, unindexed_count
 from newsbot.search.query import Mode
@@ -273,6 +274,53 @@ async def test_a_section_keeps_only_that_section(app: App) -> None:
     assert {key: set(guids(result)) for key, result in found.items()} == dict.fromkeys(
         asked, expected
     )
+
+
+# --- broad queries: where the words are, then how recent ----------------------------------
+
+
+def in_headline(word: str) -> set[str]:
+    needle = fold(word)
+    return {
+        guid
+        for guid, record in ARTICLES.items()
+        if needle in fold(record["title"]) or needle in fold(record["lead"])
+    }
+
+
+@pytest.fixture
+def broad_from_three(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three matches make a query broad (100k articles are too many for a test)."""
+    monkeypatch.setattr(engine, "BROAD_MATCHES", 3)
+
+
+@pytest.mark.usefixtures("broad_from_three")
+async def test_a_broad_query_lists_headline_matches_first_each_tier_newest_first(
+    app: App,
+) -> None:
+    await load_all(app, views=False)
+    headline, everywhere = in_headline("성남시"), written_in("성남시")
+    assert 3 <= len(headline) < len(everywhere)
+
+    result = await find(app, "성남시는")
+
+    found = [hit.article for hit in result.hits]
+    assert set(guids(result)) == everywhere
+    assert {a.guid for a in found[: len(headline)]} == headline
+    for tier in (found[: len(headline)], found[len(headline) :]):
+        published = [a.published_at for a in tier]
+        assert published == sorted(published, reverse=True)
+
+
+@pytest.mark.usefixtures("broad_from_three")
+async def test_a_broad_query_still_honours_exclusions_and_sections(app: App) -> None:
+    await load_all(app, views=False)
+
+    without = await find(app, "드론 -축제")
+    economy = await find(app, "드론 section:경제")
+
+    assert set(guids(without)) == written_in("드론") - written_in("축제")
+    assert set(guids(economy)) == written_in("드론") & in_section("경제")
 
 
 async def test_pages_are_disjoint_ordered_slices_of_one_ranking(app: App) -> None:
