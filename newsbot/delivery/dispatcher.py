@@ -4,6 +4,14 @@ One claim is a batch of the most urgent due rows under a lease. A row for a chat
 still wait (its pacing slot, or a 429's retry_after) goes back to the table with that due
 time instead of holding a sending slot, so a burst to one chat never stalls the others and
 never outlives its lease. Outcomes are settled together in one transaction per batch.
+
+Headlines held by a chat's quiet hours go out as one "while you were away" message when the
+quiet hours end: ``outbox.claim_held`` leases all of a chat's due held rows as a group, the
+group becomes one ``Outgoing`` (kind ``away``; newest first, ``AWAY_LISTED`` listed and the
+rest counted), and every outcome is settled on every row of the group, so a sent group is
+all ``sent`` with one message id and a retried group stays held, still one message. A lone
+held headline goes out as an ordinary headline. See ``newsbot.delivery.outbox`` for why
+this keeps the outbox's exactly-once guarantees across crashes and several workers.
 """
 
 from __future__ import annotations
@@ -22,8 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from newsbot.clock import Clock
 from newsbot.delivery import outbox
 from newsbot.delivery.outcomes import (
+    AWAY,
     ChatGone,
     ChatMoved,
+    Headline,
     Outcome,
     Outgoing,
     PermanentFailure,
@@ -42,6 +52,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
 DEFER_AFTER = 1.0  # a chat that must wait longer than this goes back to the table
+AWAY_LISTED = 10  # headlines named in one "while you were away" message; the rest are counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +65,8 @@ class DispatchSettings:
 
 @dataclass(slots=True)
 class DispatchReport:
+    """Rows, not messages: a held group of twelve headlines sent as one message is 12 sent."""
+
     claimed: int = 0
     sent: int = 0
     deferred: int = 0
@@ -65,7 +78,7 @@ class DispatchReport:
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    delivery_id: int
+    delivery_ids: tuple[int, ...]  # one row, or a held group sent as one message
     attempts: int
     chat_id: int
     platform: str
@@ -81,6 +94,12 @@ class _Deferred:
 def transient_delay(attempts: int) -> float:
     """Capped exponential backoff with jitter: about 2 s, 4 s, 8 s … at most five minutes."""
     return min(MAX_BACKOFF, 2.0**attempts) * (0.5 + random.random() / 2)  # noqa: S311
+
+
+def _recipient(chat: Chat) -> Recipient:
+    return Recipient(
+        chat.platform_chat_id, chat.kind.value, chat.language, chat.timezone, chat.link_previews
+    )
 
 
 async def _load_jobs(session: AsyncSession, ids: list[int]) -> list[_Job]:
@@ -113,9 +132,52 @@ async def _load_jobs(session: AsyncSession, ids: list[int]) -> list[_Job]:
             revision=delivery.revision,
             replaces_message_id=replaces,
         )
-        recipient = Recipient(chat.platform_chat_id, chat.kind.value, chat.language, chat.timezone)
         jobs.append(
-            _Job(delivery.id, delivery.attempts, chat.id, chat.platform, recipient, message)
+            _Job(
+                (delivery.id,), delivery.attempts, chat.id, chat.platform, _recipient(chat), message
+            )
+        )
+    return jobs
+
+
+async def _load_groups(session: AsyncSession, groups: dict[int, list[int]]) -> list[_Job]:
+    """One job per chat's held group: its headlines newest first, as one message."""
+    ids = [i for group in groups.values() for i in group]
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Delivery.id, Delivery.attempts, Article, Chat)
+        .join(Article, Article.id == Delivery.article_id)
+        .join(Chat, Chat.id == Delivery.chat_id)
+        .where(Delivery.id.in_(ids))
+        .order_by(Delivery.chat_id, Article.published_at.desc(), Delivery.id.desc())
+    )
+    by_chat: dict[int, list[tuple[int, int, Article, Chat]]] = {}
+    for delivery_id, attempts, article, chat in rows:
+        by_chat.setdefault(chat.id, []).append((delivery_id, attempts, article, chat))
+    jobs = []
+    for members in by_chat.values():
+        newest, chat = members[0][2], members[0][3]
+        listed = [article for _, _, article, _ in members[1:AWAY_LISTED]]
+        message = Outgoing(
+            kind=AWAY if len(members) > 1 else DeliveryKind.HEADLINE.value,
+            title=newest.title,
+            url=newest.url,
+            lead=newest.lead,
+            section=newest.section,
+            published_at=newest.published_at,
+            also=tuple(Headline(a.title, a.url, a.section, a.published_at) for a in listed),
+            more=max(0, len(members) - AWAY_LISTED),
+        )
+        jobs.append(
+            _Job(
+                tuple(m[0] for m in members),
+                max(m[1] for m in members),
+                chat.id,
+                chat.platform,
+                _recipient(chat),
+                message,
+            )
         )
     return jobs
 
@@ -142,25 +204,27 @@ class Dispatcher:
         """Claim one batch, send it, settle it. Returns what happened."""
         report = DispatchReport()
         async with self.sessions() as session:
+            now, lease, owner = self.clock.now(), self.settings.lease, self.settings.owner
             claimed = await outbox.claim(
-                session,
-                owner=self.settings.owner,
-                now=self.clock.now(),
-                lease=self.settings.lease,
-                limit=self.settings.batch,
+                session, owner=owner, now=now, lease=lease, limit=self.settings.batch
+            )
+            groups = await outbox.claim_held(
+                session, owner=owner, now=now, lease=lease, limit=self.settings.batch
             )
             await session.commit()
-            report.claimed = len(claimed)
-            if not claimed:
+            ids = [c.id for c in claimed] + [i for group in groups.values() for i in group]
+            report.claimed = len(ids)
+            if not ids:
                 return report
             jobs = await _load_jobs(session, [c.id for c in claimed])
+            jobs += await _load_groups(session, groups)
         gate = asyncio.Semaphore(self.settings.concurrency)
 
         async def one(job: _Job) -> tuple[_Job, Outcome | _Deferred]:
             async with gate:
                 return job, await self._send(job)
 
-        heartbeat = asyncio.create_task(self._keep_leases([c.id for c in claimed]))
+        heartbeat = asyncio.create_task(self._keep_leases(ids))
         try:
             results = await asyncio.gather(*(one(job) for job in jobs))
             await self._settle(results, report)  # leases held until the outcome is stored
@@ -198,7 +262,7 @@ class Dispatcher:
         try:
             outcome = await platform.send(job.recipient, job.message)
         except Exception as exc:  # an adapter bug must not lose the row: retry, and log it
-            log.exception("platform %s failed on delivery %s", job.platform, job.delivery_id)
+            log.exception("platform %s failed on deliveries %s", job.platform, job.delivery_ids)
             return Transient(f"adapter error: {exc!r}")
         if isinstance(outcome, RateLimited):
             if outcome.scope == "global":
@@ -214,56 +278,54 @@ class Dispatcher:
         async with self.sessions() as session:
             sent: list[tuple[int, str | None]] = []
             for job, outcome in results:
+                ids, rows = job.delivery_ids, len(job.delivery_ids)
                 match outcome:
                     case Sent(message_id=message_id):
-                        sent.append((job.delivery_id, message_id))
+                        sent.extend((delivery_id, message_id) for delivery_id in ids)
                     case _Deferred(seconds=seconds):
-                        report.deferred += 1
-                        await _defer(session, job.delivery_id, now + timedelta(seconds=seconds))
+                        report.deferred += rows
+                        await _defer(session, ids, now + timedelta(seconds=seconds))
                     case RateLimited(retry_after=retry_after):
-                        report.retried += 1
+                        report.retried += rows
                         await outbox.retry_later(
                             session,
-                            job.delivery_id,
+                            ids,
                             due_at=now + timedelta(seconds=retry_after),
                             reason=f"rate limited: retry after {retry_after:g} s",
                         )
                     case Transient(reason=reason):
                         if job.attempts >= MAX_ATTEMPTS:
-                            report.failed += 1
+                            report.failed += rows
                             await outbox.mark_failed(
                                 session,
-                                job.delivery_id,
+                                ids,
                                 reason=f"gave up after {job.attempts} attempts: {reason}",
                             )
                         else:
-                            report.retried += 1
+                            report.retried += rows
                             delay = transient_delay(job.attempts)
                             await outbox.retry_later(
-                                session,
-                                job.delivery_id,
-                                due_at=now + timedelta(seconds=delay),
-                                reason=reason,
+                                session, ids, due_at=now + timedelta(seconds=delay), reason=reason
                             )
                     case ChatGone(reason=reason):
-                        report.gone += 1
+                        report.gone += rows
                         await outbox.deactivate_chat(session, job.chat_id, reason=reason, now=now)
                     case ChatMoved(new_chat_id=new_chat_id):
-                        report.moved += 1
+                        report.moved += rows
                         await _move_chat(session, job, new_chat_id, now)
                     case PermanentFailure(reason=reason):
-                        report.failed += 1
-                        await outbox.mark_failed(session, job.delivery_id, reason=reason)
+                        report.failed += rows
+                        await outbox.mark_failed(session, ids, reason=reason)
             await outbox.mark_sent(session, sent, now=now)
             report.sent += len(sent)
             await session.commit()
 
 
-async def _defer(session: AsyncSession, delivery_id: int, due_at: datetime) -> None:
+async def _defer(session: AsyncSession, ids: tuple[int, ...], due_at: datetime) -> None:
     """Back to the table for later, without counting an attempt."""
     await session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id)
+        .where(Delivery.id.in_(ids))
         .values(
             due_at=due_at, lease_owner=None, lease_expires_at=None, attempts=Delivery.attempts - 1
         )
@@ -286,7 +348,7 @@ async def _move_chat(session: AsyncSession, job: _Job, new_chat_id: str, now: da
     chat.platform_chat_id = new_chat_id
     await session.execute(
         update(Delivery)
-        .where(Delivery.id == job.delivery_id)
+        .where(Delivery.id.in_(job.delivery_ids))
         .values(
             due_at=now,
             lease_owner=None,

@@ -8,6 +8,8 @@ events are claimed with SKIP LOCKED) never doubles a message.
 * A new article goes to chats subscribed to all news, to its section, or to a keyword found
   in it; breaking news as ``breaking``, the rest as ``headline``.
 * A correction goes only to chats that were sent an earlier version of the article.
+* A headline for a chat inside its quiet hours (in the chat's own zone) is written ``held``,
+  due when they end; breaking news and corrections are never held.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newsbot.delivery.quiet import quiet_release
 from newsbot.store.delivery_models import (
     PRIORITY,
     ArticleEvent,
@@ -73,9 +76,11 @@ class KeywordIndex:
         }
 
 
-def _targets(
+def matching_chats(
     article: Article, subscriptions: Sequence[Subscription], keywords: KeywordIndex
 ) -> set[int]:
+    """Chats whose subscriptions take this article: ``subscriptions`` are the all-news and
+    section ones, ``keywords`` the keyword ones."""
     chats = keywords.chats_for(article)
     for subscription in subscriptions:
         if subscription.kind is SubscriptionKind.ALL or (
@@ -99,7 +104,52 @@ async def _pending_events(session: AsyncSession, limit: int) -> list[ArticleEven
     return list(await session.scalars(query))
 
 
-async def _insert(session: AsyncSession, rows: list[dict[str, object]]) -> int:
+class QuietHours:
+    """The chats that have quiet hours, read once per batch: when a headline may go."""
+
+    def __init__(self, chats: Iterable[tuple[int, int | None, int | None, str]]) -> None:
+        self._chats = {chat_id: (start, end, zone) for chat_id, start, end, zone in chats}
+
+    @classmethod
+    async def load(cls, session: AsyncSession) -> QuietHours:
+        rows = await session.execute(
+            select(Chat.id, Chat.quiet_start, Chat.quiet_end, Chat.timezone).where(
+                Chat.active, Chat.quiet_start.is_not(None), Chat.quiet_end.is_not(None)
+            )
+        )
+        return cls((r[0], r[1], r[2], r[3]) for r in rows)
+
+    def release(self, chat_id: int, now: datetime) -> datetime | None:
+        """When this chat's quiet hours end, if ``now`` is inside them."""
+        if (quiet := self._chats.get(chat_id)) is None:
+            return None
+        return quiet_release(now, *quiet)
+
+
+def delivery_row(
+    article_id: int,
+    chat_id: int,
+    kind: DeliveryKind,
+    *,
+    now: datetime,
+    revision: int = 0,
+    held_until: datetime | None = None,
+) -> dict[str, object]:
+    """An outbox row as ``insert_deliveries`` takes it: due now, or held until a time."""
+    return {
+        "article_id": article_id,
+        "chat_id": chat_id,
+        "kind": kind,
+        "revision": revision,
+        "priority": PRIORITY[kind],
+        "state": DeliveryState.PENDING if held_until is None else DeliveryState.HELD,
+        "due_at": now if held_until is None else held_until,
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
+async def insert_deliveries(session: AsyncSession, rows: list[dict[str, object]]) -> int:
     """Write rows, skipping ones that exist; Core, not ORM: a fan-out writes thousands."""
     if not rows:
         return 0
@@ -134,6 +184,7 @@ async def match_pending(
     keywords = KeywordIndex(
         analyzer, (s for s in subscriptions if s.kind is SubscriptionKind.KEYWORD)
     )
+    quiet = await QuietHours.load(session)
     plain = [s for s in subscriptions if s.kind is not SubscriptionKind.KEYWORD]
     articles = {
         a.id: a
@@ -152,7 +203,7 @@ async def match_pending(
                 report.stale += 1
                 continue
             kind = DeliveryKind.BREAKING if article.is_breaking else DeliveryKind.HEADLINE
-            chats = _targets(article, plain, keywords)
+            chats = matching_chats(article, plain, keywords)
             revision = 0
         else:
             kind = DeliveryKind.CORRECTION
@@ -166,21 +217,18 @@ async def match_pending(
                 )
             )
             revision = event.revision
-        rows: list[dict[str, object]] = [
-            {
-                "article_id": article.id,
-                "chat_id": chat_id,
-                "kind": kind,
-                "revision": revision,
-                "priority": PRIORITY[kind],
-                "state": DeliveryState.PENDING,
-                "due_at": now,
-                "attempts": 0,
-                "created_at": now,
-            }
+        rows = [
+            delivery_row(
+                article.id,
+                chat_id,
+                kind,
+                now=now,
+                revision=revision,
+                held_until=quiet.release(chat_id, now) if kind is DeliveryKind.HEADLINE else None,
+            )
             for chat_id in sorted(chats)
         ]
-        written = await _insert(session, rows)
+        written = await insert_deliveries(session, rows)
         report.deliveries += written
         report.by_kind[kind] += written
     await session.flush()

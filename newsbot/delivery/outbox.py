@@ -7,6 +7,20 @@ twice after such a crash are at most the ones that were in flight at that moment
 
 On PostgreSQL claims use ``FOR UPDATE SKIP LOCKED`` so any number of workers share the table;
 SQLite serialises writers (BEGIN IMMEDIATE) and is single-process by design.
+
+Held headlines (``held`` rows, kept back by a chat's quiet hours) are never claimed one by
+one: ``claim_held`` leases *all* of a chat's due held rows in one statement, and the
+dispatcher sends them as one "while you were away" message and settles every row of the
+group with that message's id. The guarantees carry over because a group is nothing but rows:
+
+* unique rows: each held headline is still one row per (article, chat, kind, revision);
+* one claimer per group: on PostgreSQL a claimer must first take the chat's row with
+  ``FOR NO KEY UPDATE SKIP LOCKED`` (which does not block foreign-key inserts), and the lease
+  is written by one UPDATE whose predicate excludes leased rows, so two workers can never
+  split one chat's group between them;
+* no loss: a claimer that dies leaves the group's leases to run out, and the next claim
+  regroups the same rows (plus any that fell due meanwhile);
+* bounded duplicates: as for single rows, at most the message in flight at the crash.
 """
 
 from __future__ import annotations
@@ -72,6 +86,44 @@ async def claim(
     return [Claimed(r[0], r[1], r[2], str(r[3]), r[4], r[5]) for r in rows]
 
 
+async def claim_held(
+    session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int
+) -> dict[int, list[int]]:
+    """Up to ``limit`` chats' groups of due held rows, leased to ``owner``: chat id → row ids.
+
+    Every due, unleased held row of a chat is in its group, so the chat gets one message for
+    all of them; the caller commits at once (that ends the chat-row locks too).
+    """
+    free = or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at < now)
+    due = (Delivery.state == DeliveryState.HELD, Delivery.due_at <= now, free)
+    chats = list(
+        await session.scalars(
+            select(Delivery.chat_id).where(*due).group_by(Delivery.chat_id).limit(limit)
+        )
+    )
+    if chats and session.get_bind().dialect.name == "postgresql":
+        chats = list(
+            await session.scalars(
+                select(Chat.id)
+                .where(Chat.id.in_(chats))
+                .with_for_update(skip_locked=True, key_share=True)
+            )
+        )
+    if not chats:
+        return {}
+    leased = await session.execute(
+        update(Delivery)
+        .where(Delivery.chat_id.in_(chats), *due)
+        .values(lease_owner=owner, lease_expires_at=now + lease, attempts=Delivery.attempts + 1)
+        .returning(Delivery.id, Delivery.chat_id)
+        .execution_options(synchronize_session=False)
+    )
+    groups: dict[int, list[int]] = {}
+    for delivery_id, chat_id in leased:
+        groups.setdefault(chat_id, []).append(delivery_id)
+    return groups
+
+
 async def renew(session: AsyncSession, ids: Sequence[int], *, owner: str, until: datetime) -> None:
     """Extend the leases this owner still holds (rows settled meanwhile are untouched)."""
     await session.execute(
@@ -79,7 +131,7 @@ async def renew(session: AsyncSession, ids: Sequence[int], *, owner: str, until:
         .where(
             Delivery.id.in_(ids),
             Delivery.lease_owner == owner,
-            Delivery.state == DeliveryState.PENDING,
+            Delivery.state.in_([DeliveryState.PENDING, DeliveryState.HELD]),
         )
         .values(lease_expires_at=until)
         .execution_options(synchronize_session=False)
@@ -114,20 +166,27 @@ async def mark_sent(
     )
 
 
+def _ids(delivery_id: int | Sequence[int]) -> list[int]:
+    return [delivery_id] if isinstance(delivery_id, int) else list(delivery_id)
+
+
 async def retry_later(
-    session: AsyncSession, delivery_id: int, *, due_at: datetime, reason: str
+    session: AsyncSession, delivery_id: int | Sequence[int], *, due_at: datetime, reason: str
 ) -> None:
+    """Back to the table for ``due_at`` (a held group stays held, so it stays one message)."""
     await session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id)
+        .where(Delivery.id.in_(_ids(delivery_id)))
         .values(due_at=due_at, last_error=reason[:1000], lease_owner=None, lease_expires_at=None)
     )
 
 
-async def mark_failed(session: AsyncSession, delivery_id: int, *, reason: str) -> None:
+async def mark_failed(
+    session: AsyncSession, delivery_id: int | Sequence[int], *, reason: str
+) -> None:
     await session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id)
+        .where(Delivery.id.in_(_ids(delivery_id)))
         .values(
             state=DeliveryState.FAILED,
             last_error=reason[:1000],
@@ -148,7 +207,10 @@ async def deactivate_chat(
     )
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.chat_id == chat_id, Delivery.state == DeliveryState.PENDING)
+        .where(
+            Delivery.chat_id == chat_id,
+            Delivery.state.in_([DeliveryState.PENDING, DeliveryState.HELD]),
+        )
         .values(
             state=DeliveryState.DROPPED,
             last_error=reason[:1000],

@@ -64,20 +64,49 @@ class Recipient:
     kind: str  # a ChatKind value: adapters pace groups and channels differently
     language: str
     timezone: str
+    link_previews: bool = True  # the chat's setting: may the platform unfurl links
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """One more headline in a grouped message."""
+
+    title: str
+    url: str
+    section: str | None
+    published_at: datetime
+
+
+AWAY = "away"  # Outgoing.kind of the one message a chat gets when its quiet hours end
 
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A headline, breaking alert or correction, before any platform formatting."""
+    """A headline, breaking alert or correction, before any platform formatting.
 
-    kind: str  # a DeliveryKind value
+    With ``kind == "away"`` it is the "while you were away" message: the headlines held
+    during the chat's quiet hours, newest first. The newest is in the usual fields (so a
+    renderer that knows only headlines still shows something true), the next ones in
+    ``also``, and ``more`` counts those left out; the total is ``1 + len(also) + more``.
+    """
+
+    kind: str  # a DeliveryKind value, or AWAY
     title: str
     url: str
     lead: str
     section: str | None
     published_at: datetime
     revision: int = 0
-    replaces_message_id: str | None = None  # for corrections: the message sent before
+    # For corrections: the message sent before. For a headline that went out inside an away
+    # message, that is the whole list: reply to it, never edit it in place.
+    replaces_message_id: str | None = None
+    also: tuple[Headline, ...] = ()
+    more: int = 0
+
+    @property
+    def total(self) -> int:
+        """How many headlines this message stands for."""
+        return 1 + len(self.also) + self.more
 
 
 class Platform(Protocol):

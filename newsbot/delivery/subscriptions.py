@@ -3,22 +3,40 @@
 A chat takes all news, sections, and/or keywords. Keywords are read by the same analyzer as
 search, so 드론 matches 드론전문의용소방대 and 성남시 matches 성남시는; readers never give
 regular expressions.
+
+A reader who subscribes through the bot (``subscribe_with_recent``) is not left looking at
+an empty chat: the latest few headlines the new subscription takes are queued for them as
+ordinary outbox rows, chosen by the matcher's own rules, and never ones the chat already has
+or is about to get.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newsbot.delivery.matcher import KeywordIndex, delivery_row, insert_deliveries, matching_chats
 from newsbot.errors import InputError
-from newsbot.store.delivery_models import Chat, ChatKind, Subscription, SubscriptionKind
-from newsbot.text.analyzer import bigrams, fold
+from newsbot.store.delivery_models import (
+    ArticleEvent,
+    Chat,
+    ChatKind,
+    Delivery,
+    DeliveryKind,
+    Subscription,
+    SubscriptionKind,
+)
+from newsbot.store.models import Article
+from newsbot.text.analyzer import Analyzer, bigrams, fold
 
 MAX_KEYWORD_CHARS = 50
 MAX_SUBSCRIPTIONS_PER_CHAT = 50
+RECENT_COUNT = 3  # headlines queued for a new subscription: a taste, not a backlog
+RECENT_WINDOW = timedelta(days=7)  # older news is not worth pushing, however few there are
+RECENT_SCAN = 1000  # articles a keyword subscription looks through for its recent matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +134,110 @@ async def unsubscribe(
 async def subscriptions_of(session: AsyncSession, chat: Chat) -> list[Subscription]:
     query = select(Subscription).where(Subscription.chat_id == chat.id).order_by(Subscription.id)
     return list(await session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeResult:
+    subscription: Subscription
+    created: bool  # False when the chat already had it (then nothing is queued)
+    queued: int  # recent headlines queued for the chat
+
+
+async def subscribe_with_recent(
+    session: AsyncSession,
+    chat: Chat,
+    kind: SubscriptionKind,
+    value: str = "",
+    *,
+    now: datetime,
+    analyzer: Analyzer,
+    count: int = RECENT_COUNT,
+) -> SubscribeResult:
+    """Subscribe as a reader does, then queue the latest ``count`` headlines it takes.
+
+    The caller commits: the subscription and its rows land together or not at all.
+    """
+    subscription, created = await subscribe(session, chat, kind, value, now=now)
+    queued = 0
+    if created:
+        queued = await queue_recent(session, subscription, now=now, analyzer=analyzer, count=count)
+    return SubscribeResult(subscription, created, queued)
+
+
+async def queue_recent(
+    session: AsyncSession,
+    subscription: Subscription,
+    *,
+    now: datetime,
+    analyzer: Analyzer,
+    count: int = RECENT_COUNT,
+) -> int:
+    """Queue the latest ``count`` articles this subscription takes, as headlines due now.
+
+    Of those, ones the chat already has a headline or breaking row for are skipped (sent,
+    queued or held), and so are ones the matcher has not seen yet: it will deliver them
+    itself, and as breaking news where they are. Quiet hours do not hold these rows: the
+    reader has just asked for them. Returns how many rows were written, oldest first so
+    they read in order.
+    """
+    latest = await latest_matching(session, subscription, now=now, analyzer=analyzer, count=count)
+    if not latest:
+        return 0
+    ids = [article.id for article in latest]
+    skip = set(
+        await session.scalars(
+            select(Delivery.article_id).where(
+                Delivery.chat_id == subscription.chat_id,
+                Delivery.article_id.in_(ids),
+                Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
+            )
+        )
+    )
+    skip |= set(
+        await session.scalars(
+            select(ArticleEvent.article_id).where(
+                ArticleEvent.article_id.in_(ids), ArticleEvent.matched.is_(False)
+            )
+        )
+    )
+    rows = [
+        delivery_row(article.id, subscription.chat_id, DeliveryKind.HEADLINE, now=now)
+        for article in reversed(latest)
+        if article.id not in skip
+    ]
+    return await insert_deliveries(session, rows)
+
+
+async def latest_matching(
+    session: AsyncSession,
+    subscription: Subscription,
+    *,
+    now: datetime,
+    analyzer: Analyzer,
+    count: int = RECENT_COUNT,
+) -> list[Article]:
+    """The newest articles of the last ``RECENT_WINDOW`` that the matcher would send to this
+    subscription, newest first: the matcher's own test decides, the query only narrows."""
+    keywords = KeywordIndex(
+        analyzer, [subscription] if subscription.kind is SubscriptionKind.KEYWORD else []
+    )
+    plain = [] if subscription.kind is SubscriptionKind.KEYWORD else [subscription]
+    query = (
+        select(Article)
+        .where(Article.published_at >= now - RECENT_WINDOW, Article.published_at <= now)
+        .order_by(Article.published_at.desc(), Article.id.desc())
+    )
+    if subscription.kind is SubscriptionKind.SECTION:
+        query = query.where(Article.section == subscription.value)
+    found: list[Article] = []
+    page = 100
+    for offset in range(0, RECENT_SCAN, page):
+        articles = list(await session.scalars(query.offset(offset).limit(page)))
+        for article in articles:
+            if subscription.chat_id in matching_chats(article, plain, keywords):
+                found.append(article)
+                if len(found) == count:
+                    return found
+        if len(articles) < page:
+            break
+    return found

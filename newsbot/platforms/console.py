@@ -8,20 +8,33 @@ from dataclasses import dataclass, field
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from newsbot.delivery.outcomes import Outcome, Outgoing, Recipient, Sent
+from newsbot.delivery.outcomes import AWAY, Headline, Outcome, Outgoing, Recipient, Sent
 from newsbot.delivery.pacing import Limits
+from newsbot.i18n import t
 
 UNLIMITED = Limits(overall_per_second=1e9, per_chat_per_second=1e9, per_group_per_minute=1e9)
 _LABELS = {"breaking": "[속보] ", "correction": "[정정] ", "headline": "", "digest": ""}
 
 
-def render(message: Outgoing, zone: ZoneInfo) -> str:
-    when = message.published_at.astimezone(zone).strftime("%m-%d %H:%M")
+def _line(headline: Headline, zone: ZoneInfo) -> str:
+    when = headline.published_at.astimezone(zone).strftime("%m-%d %H:%M")
+    section = f"{headline.section} · " if headline.section else ""
+    return f"{section}{when}  {headline.url}"
+
+
+def render(message: Outgoing, zone: ZoneInfo, language: str = "ko") -> str:
+    newest = Headline(message.title, message.url, message.section, message.published_at)
+    if message.kind == AWAY:
+        lines = [t(language, "away.header", count=message.total)]
+        for headline in (newest, *message.also):
+            lines += [f"  • {headline.title}", f"      {_line(headline, zone)}"]
+        if message.more:
+            lines.append(f"  {t(language, 'away.more', count=message.more)}")
+        return "\n".join(lines)
     label = _LABELS.get(message.kind, "")
     if label and message.title.startswith(label.strip()):
         label = ""
-    section = f"{message.section} · " if message.section else ""
-    return f"{label}{message.title}\n    {section}{when}  {message.url}"
+    return f"{label}{message.title}\n    {_line(newest, zone)}"
 
 
 @dataclass
@@ -39,7 +52,7 @@ class ConsolePlatform:
 
     async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
         self.count += 1
-        text = render(message, ZoneInfo(recipient.timezone))
+        text = render(message, ZoneInfo(recipient.timezone), recipient.language)
         self.stream.write(f"→ {recipient.platform_chat_id}: {text}\n")
         self.stream.flush()
         return Sent(f"console-{self.count}")

@@ -27,6 +27,7 @@ from telegram.error import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from newsbot.delivery.outcomes import (
+    AWAY,
     ChatGone,
     ChatMoved,
     Outcome,
@@ -38,7 +39,7 @@ from newsbot.delivery.outcomes import (
     Transient,
 )
 from newsbot.delivery.pacing import Limits
-from newsbot.platforms.telegram_render import render_headline
+from newsbot.platforms.telegram_render import render_message
 from newsbot.platforms.telegram_request import AiohttpRequest
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,13 @@ def outcome_of(exc: TelegramError) -> Outcome:
     return PermanentFailure(text)
 
 
+def previews(recipient: Recipient, message: Outgoing) -> bool:
+    """Whether Telegram may show a link preview: the chat's setting, and never for a
+    correction (the preview would show the page as it is now) or a list of headlines (it
+    would preview just the first)."""
+    return recipient.link_previews and message.kind not in ("correction", AWAY)
+
+
 class TelegramPlatform:
     name = "telegram"
 
@@ -115,13 +123,15 @@ class TelegramPlatform:
         await self.bot.shutdown()
 
     async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
-        text = render_headline(message, ZoneInfo(recipient.timezone))
+        text = render_message(message, ZoneInfo(recipient.timezone), recipient.language)
         try:
             sent = await self.bot.send_message(
                 chat_id=recipient.platform_chat_id,
                 text=text,
                 parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=message.kind == "correction"),
+                link_preview_options=LinkPreviewOptions(
+                    is_disabled=not previews(recipient, message)
+                ),
             )
         except TelegramError as exc:
             return outcome_of(exc)

@@ -3,6 +3,10 @@
 Telegram counts the limit on the text after entity parsing, in code points; the markup we add
 is a fixed handful of tags, and the fields are trimmed before escaping, so the parsed text
 can never exceed the limit whatever an article contains.
+
+A "while you were away" message lists at most ``MAX_AWAY_LISTED`` headlines whatever it is
+given, with titles and section names trimmed, and counts the rest: at most about 2,700
+characters of parsed text.
 """
 
 from __future__ import annotations
@@ -10,11 +14,15 @@ from __future__ import annotations
 import html
 from zoneinfo import ZoneInfo
 
-from newsbot.delivery.outcomes import Outgoing
+from newsbot.delivery.outcomes import AWAY, Headline, Outgoing
+from newsbot.i18n import t
 
 MAX_TEXT = 4096
 MAX_TITLE = 300
 MAX_LEAD = 600
+MAX_AWAY_LISTED = 10
+MAX_AWAY_TITLE = 200
+MAX_SECTION = 40
 _LABELS = {"breaking": "🔴 속보", "correction": "✏️ 정정"}
 
 
@@ -32,3 +40,29 @@ def render_headline(message: Outgoing, zone: ZoneInfo) -> str:
     if message.lead:
         parts.append(html.escape(_trim(message.lead, MAX_LEAD)))
     return "\n".join(parts)
+
+
+def _away_item(headline: Headline, zone: ZoneInfo) -> str:
+    when = headline.published_at.astimezone(zone).strftime("%m-%d %H:%M")
+    section = _trim(headline.section, MAX_SECTION) if headline.section else None
+    meta = " · ".join(part for part in (section, when) if part)
+    title = html.escape(_trim(headline.title, MAX_AWAY_TITLE))
+    url = html.escape(headline.url, quote=True)
+    return f'• <a href="{url}">{title}</a>\n   {html.escape(meta)}'
+
+
+def render_away(message: Outgoing, zone: ZoneInfo, language: str) -> str:
+    """The headlines held during quiet hours, newest first, as one message."""
+    newest = Headline(message.title, message.url, message.section, message.published_at)
+    listed = (newest, *message.also)[:MAX_AWAY_LISTED]
+    parts = [f"<b>{html.escape(t(language, 'away.header', count=message.total))}</b>"]
+    parts += [_away_item(headline, zone) for headline in listed]
+    if rest := message.total - len(listed):
+        parts.append(html.escape(t(language, "away.more", count=rest)))
+    return "\n".join(parts)
+
+
+def render_message(message: Outgoing, zone: ZoneInfo, language: str) -> str:
+    if message.kind == AWAY:
+        return render_away(message, zone, language)
+    return render_headline(message, zone)

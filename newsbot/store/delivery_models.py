@@ -4,7 +4,8 @@ Everything that goes out is a ``Delivery`` row, unique per (article, chat, kind,
 idempotency lives in that constraint, not in memory, so re-running the matcher or a restart
 can never double a message. ``ArticleEvent`` rows are the matcher's queue: one per new or
 corrected article, written in the article's own transaction and marked matched in the same
-transaction that writes its deliveries.
+transaction that writes its deliveries. A headline matched while its chat is inside its
+quiet hours is written ``held`` rather than ``pending``, due when the quiet hours end.
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from newsbot.store.base import Base, text_enum
@@ -57,6 +67,9 @@ PRIORITY = {
 
 class DeliveryState(enum.StrEnum):
     PENDING = "pending"  # waiting for its due time, or claimed under a lease
+    # A headline kept back by the chat's quiet hours until ``due_at``; all of a chat's due
+    # held rows are claimed together and sent as one message (newsbot.delivery.dispatcher).
+    HELD = "held"
     SENT = "sent"
     FAILED = "failed"  # a permanent failure, with the reason
     DROPPED = "dropped"  # the chat went away before it could be sent
@@ -75,6 +88,12 @@ class Chat(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     inactive_reason: Mapped[str | None] = mapped_column(Text)
+    # Times of day are minutes after local midnight (0-1439) in ``timezone``. Quiet hours are
+    # both set or both null; a start later than the end spans midnight (23:00-07:00).
+    quiet_start: Mapped[int | None] = mapped_column(Integer)
+    quiet_end: Mapped[int | None] = mapped_column(Integer)
+    link_previews: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    digest_time: Mapped[int | None] = mapped_column(Integer)  # the daily digest, local time
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
