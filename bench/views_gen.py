@@ -24,10 +24,10 @@ from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from newsbot.store.engine import make_sync_engine
-from newsbot.store.models import Article, ArticleView
+from newsbot.store.models import Article, ArticleView, ViewState
 
 SEED = 20261123
 ROWS = 1_000_000
@@ -165,6 +165,12 @@ def insert_views(
                         statement, [{"article_id": a, "day": d, "views": v} for a, d, v in batch]
                     )
                 stored += len(batch)
+            # As newsbot's own import does: cached window totals are stale now.
+            connection.execute(
+                update(ViewState)
+                .where(ViewState.id == 1)
+                .values(generation=ViewState.generation + 1)
+            )
         if analyze and engine.dialect.name == "postgresql":
             with engine.connect() as connection:
                 connection.exec_driver_sql("ANALYZE article_views")

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newsbot.store.models import Article, ArticleView
+from newsbot.store.models import Article, ArticleView, ViewState, ViewTotal, ViewWindow
 
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
     article: Article
     views: int
+
+
+TOTALS_LOCK_KEY = 0x746F7073  # "tops": one rebuild of window totals at a time (PostgreSQL)
+KEEP_WINDOWS = timedelta(days=2)  # totals of windows not rebuilt since are dropped
 
 
 async def most_viewed(
@@ -31,22 +35,92 @@ async def most_viewed(
     limit: int = 10,
     section: str | None = None,
 ) -> list[Ranked]:
-    totals = (
-        select(ArticleView.article_id, func.sum(ArticleView.views).label("views"))
-        .where(ArticleView.day >= first_day, ArticleView.day <= last_day)
-        .group_by(ArticleView.article_id)
-        .subquery()
-    )
+    """The most viewed articles of the window, from totals summed once per change of counts.
+
+    May commit the session: the first call after new view counts stores the window's totals.
+    """
+    await _ensure_totals(session, first_day, last_day)
     query = (
-        select(Article, totals.c.views)
-        .join(totals, totals.c.article_id == Article.id)
-        .order_by(totals.c.views.desc(), Article.published_at.desc(), Article.id.desc())
+        select(Article, ViewTotal.views)
+        .join(Article, Article.id == ViewTotal.article_id)
+        .where(ViewTotal.first_day == first_day, ViewTotal.last_day == last_day)
+        .order_by(
+            ViewTotal.views.desc(), ViewTotal.published_at.desc(), ViewTotal.article_id.desc()
+        )
         .limit(limit)
     )
     if section:
         query = query.where(Article.section == section)
     rows = await session.execute(query)
     return [Ranked(article, int(views)) for article, views in rows]
+
+
+async def _generations(session: AsyncSession, first_day: date, last_day: date) -> tuple[int, int]:
+    """(generation of the counts, generation the window's totals were summed at; -1: never)."""
+    current = await session.scalar(select(ViewState.generation).where(ViewState.id == 1))
+    built = await session.scalar(
+        select(ViewWindow.generation).where(
+            ViewWindow.first_day == first_day, ViewWindow.last_day == last_day
+        )
+    )
+    return (current or 0), (-1 if built is None else built)
+
+
+async def _ensure_totals(session: AsyncSession, first_day: date, last_day: date) -> None:
+    current, built = await _generations(session, first_day, last_day)
+    if current == built:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # Several processes may ask at once; one sums, the others find it done.
+        await session.execute(select(func.pg_advisory_xact_lock(TOTALS_LOCK_KEY)))
+        current, built = await _generations(session, first_day, last_day)
+        if current == built:
+            await session.commit()
+            return
+    # The generation was read before summing: counts committed meanwhile make the totals
+    # look stale (summed again next time), never fresh when they are not.
+    now = datetime.now(UTC)
+    dropped = await session.execute(
+        select(ViewWindow.first_day, ViewWindow.last_day).where(
+            (ViewWindow.generation != current)
+            | (ViewWindow.built_at < now - KEEP_WINDOWS)
+            | ((ViewWindow.first_day == first_day) & (ViewWindow.last_day == last_day))
+        )
+    )
+    for first, last in {*((start, end) for start, end in dropped), (first_day, last_day)}:
+        await session.execute(
+            delete(ViewTotal).where(ViewTotal.first_day == first, ViewTotal.last_day == last)
+        )
+        await session.execute(
+            delete(ViewWindow).where(ViewWindow.first_day == first, ViewWindow.last_day == last)
+        )
+    sums = (
+        select(ArticleView.article_id, func.sum(ArticleView.views).label("views"))
+        .where(ArticleView.day >= first_day, ArticleView.day <= last_day)
+        .group_by(ArticleView.article_id)
+        .subquery()
+    )
+    await session.execute(
+        insert(ViewTotal).from_select(
+            ["first_day", "last_day", "article_id", "views", "published_at"],
+            select(
+                literal(first_day, Date),
+                literal(last_day, Date),
+                sums.c.article_id,
+                sums.c.views,
+                Article.published_at,
+            ).join(Article, Article.id == sums.c.article_id),
+        )
+    )
+    session.add(
+        ViewWindow(
+            first_day=first_day,
+            last_day=last_day,
+            generation=current,
+            built_at=now,
+        )
+    )
+    await session.commit()
 
 
 async def latest_view_day(session: AsyncSession) -> date | None:

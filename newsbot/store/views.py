@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newsbot.store.models import Article, ArticleView
+from newsbot.store.models import Article, ArticleView, ViewState
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +49,11 @@ async def store_view_counts(session: AsyncSession, counts: Sequence[ViewCount]) 
         index_elements=["article_id", "day"], set_={"views": statement.excluded.views}
     )
     await session.execute(statement)
+    await bump_view_generation(session)
+
+
+async def bump_view_generation(session: AsyncSession) -> None:
+    """Mark every window's totals stale; call in the transaction that changed the counts."""
+    await session.execute(
+        update(ViewState).where(ViewState.id == 1).values(generation=ViewState.generation + 1)
+    )

@@ -7,12 +7,14 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import delete, select
 
 from newsbot.app import App
 from newsbot.clock import FixedClock, SystemClock
 from newsbot.ingest.drafts import ArticleDraft
 from newsbot.ranking import Top, Window, latest_articles, most_viewed, top_articles, window_days
 from newsbot.store.articles import store_drafts
+from newsbot.store.models import Article, ViewWindow
 from newsbot.store.views import ViewCount, store_view_counts
 from tests.conftest import SAMPLES
 from tests.helpers import load_samples, run_cli
@@ -122,6 +124,83 @@ async def test_equal_views_go_to_the_more_recent_article(app: App, clock: FixedC
 
     assert [e.article.title for e in result.entries] == ["20일 기사", "19일 기사", "18일 기사"]
     assert [e.views for e in result.entries] == [100, 100, 100]
+
+
+# --- totals stay true to the counts -----------------------------------------------------
+
+
+async def three_articles_with_views(app: App, views: tuple[int, int, int]) -> list[int]:
+    drafts = [
+        ArticleDraft(
+            source="t",
+            guid=f"g{n}",
+            url=f"https://t.example/{n}",
+            title=f"기사 {n}",
+            published_at=datetime(2026, 11, 20, 9, n, tzinfo=SEOUL),
+        )
+        for n in range(3)
+    ]
+    async with app.sessions() as session:
+        stored = await store_drafts(session, drafts, now=app.clock.now())
+        await store_view_counts(
+            session,
+            [ViewCount(s.article_id, LAST_DAY, v) for s, v in zip(stored, views, strict=True)],
+        )
+        await session.commit()
+    return [s.article_id for s in stored]
+
+
+async def test_new_view_counts_change_the_ranking_at_once(app: App, clock: FixedClock) -> None:
+    clock.set(NOON_22)
+    ids = await three_articles_with_views(app, (30, 20, 10))
+    before = await top(app, Window.WEEK)
+
+    async with app.sessions() as session:
+        await store_view_counts(session, [ViewCount(ids[2], LAST_DAY, 99)])
+        await session.commit()
+    after = await top(app, Window.WEEK)
+
+    assert [e.article.title for e in before.entries] == ["기사 0", "기사 1", "기사 2"]
+    assert [(e.article.title, e.views) for e in after.entries] == [
+        ("기사 2", 99),
+        ("기사 0", 30),
+        ("기사 1", 20),
+    ]
+
+
+async def test_a_deleted_article_leaves_the_ranking(app: App, clock: FixedClock) -> None:
+    clock.set(NOON_22)
+    ids = await three_articles_with_views(app, (30, 20, 10))
+    await top(app, Window.DAY)
+
+    async with app.sessions() as session:
+        await session.execute(delete(Article).where(Article.id == ids[0]))
+        await session.commit()
+
+    assert [e.article.title for e in (await top(app, Window.DAY)).entries] == ["기사 1", "기사 2"]
+
+
+async def test_totals_are_summed_once_per_change_of_the_counts(app: App, clock: FixedClock) -> None:
+    clock.set(NOON_22)
+    await three_articles_with_views(app, (30, 20, 10))
+
+    await top(app, Window.DAY)
+    await top(app, Window.WEEK)
+    async with app.sessions() as session:
+        first = {
+            (w.first_day, w.generation): w.built_at
+            for w in await session.scalars(select(ViewWindow))
+        }
+    await top(app, Window.DAY, section="스포츠")
+    await top(app, Window.WEEK)
+    async with app.sessions() as session:
+        again = {
+            (w.first_day, w.generation): w.built_at
+            for w in await session.scalars(select(ViewWindow))
+        }
+
+    assert len(first) == 2
+    assert again == first
 
 
 async def test_a_window_without_views_shows_the_latest_and_says_so(
