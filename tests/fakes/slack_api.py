@@ -1,0 +1,241 @@
+"""A fake Slack Web API on loopback for the real slack-sdk client.
+
+It serves ``POST/GET /api/{method}`` the way slack.com does: arguments from the query string,
+a form-encoded body or a JSON body (slack-sdk uses all three: chat.postMessage and chat.update
+send JSON, chat.delete and auth.test send query parameters), the token from the
+``Authorization: Bearer`` header or a ``token`` argument, and JSON answers ``{"ok": true, …}``
+or ``{"ok": false, "error": "…"}``. Every request is recorded whole.
+
+Switches make it misbehave: 429 with Retry-After for the next N calls or every Nth post (a
+storm), 5xx bursts, answers slower than the client waits, archived, missing and not-joined
+channels, and a revoked token (``invalid_auth``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+TOKEN = "xoxb-test-token"
+TEAM = {"team": "Newsroom", "team_id": "T0NEWS", "user": "newsbot", "user_id": "U0BOT"}
+
+
+@dataclass
+class Recorded:
+    method: str  # the Web API method, e.g. chat.postMessage
+    http_method: str
+    headers: dict[str, str]
+    query: dict[str, str]
+    body: dict[str, Any]  # the parsed JSON or form body
+    content_type: str
+    status: int = 0
+    answer: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        return {**self.query, **self.body}
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.answer.get("ok"))
+
+
+@dataclass
+class Posted:
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    deleted: bool = False
+
+
+@dataclass
+class FakeSlack:
+    requests: list[Recorded] = field(default_factory=list)
+    messages: dict[tuple[str, str], Posted] = field(default_factory=dict)
+    archived: set[str] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)
+    not_member: set[str] = field(default_factory=set)
+    invalid_auth: bool = False
+    rate_limited: int = 0  # the next N calls get 429
+    flood_every: int = 0  # every Nth chat.postMessage gets 429 (a storm)
+    retry_after: int = 1
+    server_errors: int = 0  # the next N calls get a 5xx
+    server_status: int = 503
+    server_html: bool = False  # a 5xx from a proxy in front: an HTML page, not JSON
+    slow: int = 0  # the next N calls answer only after slow_seconds
+    slow_seconds: float = 2.0
+    port: int = 0
+    _posts: int = 0
+    _ts: int = 0
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def calls(self, method: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method]
+
+    def delivered(self, channel: str | None = None) -> list[Recorded]:
+        """The chat.postMessage requests that were answered ok, in order."""
+        return [
+            r
+            for r in self.calls("chat.postMessage")
+            if r.ok and (channel is None or r.arguments.get("channel") == channel)
+        ]
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        record = await self._record(request)
+        status, answer, headers = await self._answer(record)
+        record.status, record.answer = status, answer
+        if status >= 500 and self.server_html:
+            page = f"<html><body><h1>{status}</h1></body></html>"
+            return web.Response(text=page, status=status, content_type="text/html")
+        return web.json_response(answer, status=status, headers=headers)
+
+    async def _record(self, request: web.Request) -> Recorded:
+        body: dict[str, Any] = {}
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                body = json.loads(await request.text() or "{}")
+            else:
+                body = {k: str(v) for k, v in (await request.post()).items()}
+        record = Recorded(
+            method=request.match_info["method"],
+            http_method=request.method,
+            headers=dict(request.headers),
+            query=dict(request.query),
+            body=body,
+            content_type=request.content_type,
+        )
+        self.requests.append(record)
+        return record
+
+    async def _answer(self, record: Recorded) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if self.slow:
+            self.slow -= 1
+            await asyncio.sleep(self.slow_seconds)
+        if record.method == "chat.postMessage":
+            self._posts += 1
+            if self.flood_every and self._posts % self.flood_every == 0:
+                return self._ratelimited()
+        if self.rate_limited:
+            self.rate_limited -= 1
+            return self._ratelimited()
+        if self.server_errors:
+            self.server_errors -= 1
+            return self.server_status, {"ok": False, "error": "service_unavailable"}, {}
+        if self.invalid_auth or self._token(record) != TOKEN:
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        handler = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post,
+            "chat.update": self._update,
+            "chat.delete": self._delete,
+            "conversations.info": self._info,
+        }.get(record.method)
+        if handler is None:
+            return 200, {"ok": False, "error": "unknown_method"}, {}
+        return 200, handler(record.arguments), {}
+
+    def _ratelimited(self) -> tuple[int, dict[str, Any], dict[str, str]]:
+        return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(self.retry_after)}
+
+    @staticmethod
+    def _token(record: Recorded) -> str | None:
+        scheme, _, token = record.headers.get("Authorization", "").partition(" ")
+        if scheme == "Bearer" and token:
+            return token
+        value = record.arguments.get("token")
+        return str(value) if value else None
+
+    def _channel_problem(self, channel: str) -> dict[str, Any] | None:
+        if not channel or channel in self.missing:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.archived:
+            return {"ok": False, "error": "is_archived"}
+        if channel in self.not_member:
+            return {"ok": False, "error": "not_in_channel"}
+        return None
+
+    def _auth_test(self, _: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://newsroom.slack.com/", "bot_id": "B0BOT", **TEAM}
+
+    def _post(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        channel = str(arguments.get("channel", ""))
+        if problem := self._channel_problem(channel):
+            return problem
+        if channel.startswith("U"):  # posting to a user lands in the bot's DM with them
+            channel = "D" + channel[1:]
+        self._ts += 1
+        ts = f"{1_790_000_000 + self._ts}.{self._ts:06d}"
+        blocks = arguments.get("blocks") or []
+        if isinstance(blocks, str):  # form-encoded clients send blocks as a JSON string
+            blocks = json.loads(blocks)
+        posted = Posted(channel, ts, str(arguments.get("text", "")), blocks)
+        self.messages[(channel, ts)] = posted
+        message = {"type": "message", "user": TEAM["user_id"], "text": posted.text, "ts": ts}
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _find(self, arguments: dict[str, Any]) -> Posted | dict[str, Any]:
+        channel, ts = str(arguments.get("channel", "")), str(arguments.get("ts", ""))
+        if problem := self._channel_problem(channel):
+            return problem
+        posted = self.messages.get((channel, ts))
+        if posted is None or posted.deleted:
+            return {"ok": False, "error": "message_not_found"}
+        return posted
+
+    def _update(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        found = self._find(arguments)
+        if isinstance(found, dict):
+            return found
+        found.text = str(arguments.get("text", ""))
+        found.blocks = arguments.get("blocks") or []
+        return {"ok": True, "channel": found.channel, "ts": found.ts, "text": found.text}
+
+    def _delete(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        found = self._find(arguments)
+        if isinstance(found, dict):
+            return found
+        found.deleted = True
+        return {"ok": True, "channel": found.channel, "ts": found.ts}
+
+    def _info(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        channel = str(arguments.get("channel", ""))
+        if not channel or channel in self.missing:
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "name": channel.lower(),
+                "is_channel": channel.startswith("C"),
+                "is_archived": channel in self.archived,
+                "is_member": channel not in self.not_member,
+            },
+        }
+
+
+@pytest.fixture(name="fake_slack")
+async def fake_slack_fixture() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    app = web.Application()
+    app.router.add_route("*", "/api/{method}", fake.handle)
+    runner = web.AppRunner(
+        app, handle_signals=False, handler_cancellation=True, shutdown_timeout=0.5
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    fake.port = site.port
+    try:
+        yield fake
+    finally:
+        await runner.cleanup()
