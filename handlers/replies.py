@@ -21,6 +21,11 @@ class Command:
     name: str  # without the slash: "search"
     args: tuple[str, ...] = ()
     locale: str = "ko"
+    chat_kind: str = "private"  # a ChatKind value: private, group, supergroup, channel, …
+    chat_title: str | None = None
+    # May this user change the chat's subscriptions and settings? Adapters ask the platform
+    # for group administrators; in a private chat the reader is always in charge.
+    is_admin: bool = True
 
     @property
     def text(self) -> str:
@@ -45,6 +50,7 @@ class ArticleCard:
 class Button:
     label: str
     token: str  # opaque to the platform; comes back in a ButtonPress
+    row: int = 0  # buttons with the same row number sit side by side
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.token.encode("utf-8")) <= MAX_TOKEN_BYTES:
@@ -58,6 +64,7 @@ class Reply:
     notice: str = ""  # a short line under the header: a fallback, an expiry
     buttons: tuple[Button, ...] = ()
     edit: bool = False  # replaces the message the button was on, instead of a new one
+    toast: str = ""  # a brief note shown where the button was pressed (if the platform can)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +74,5 @@ class ButtonPress:
     user_id: str
     token: str
     locale: str = "ko"
+    chat_kind: str = "private"
+    is_admin: bool = True

@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_serializer, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsbot.errors import ConfigError
@@ -59,13 +66,28 @@ class Settings(BaseSettings):
     telegram_overall_per_second: float = Field(
         default=30.0, gt=0, description="messages a second overall (paid broadcasts: 1000)"
     )
+    telegram_webhook_url: str | None = Field(
+        default=None, description="public HTTPS URL Telegram posts updates to; unset: polling"
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="X-Telegram-Bot-Api-Secret-Token, required with a webhook"
+    )
+    telegram_webhook_listen: str = Field(
+        default="0.0.0.0:8443", description="host:port the bot's webhook server listens on"
+    )
+    search_per_minute: int = Field(default=10, ge=1, description="searches a reader may send")
     dispatch_concurrency: int = Field(default=32, ge=1, description="sends in flight at once")
     dispatch_lease_seconds: float = Field(
         default=60.0, gt=0, description="how long a claimed delivery is reserved"
     )
-    slack_bot_token: SecretStr | None = Field(default=None)
+    slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token, xoxb-…")
     slack_signing_secret: SecretStr | None = Field(default=None)
-    slack_api_url: str | None = Field(default=None, description="Slack Web API base URL override")
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", description="Slack Web API base URL, ending in /"
+    )
+    slack_channel_per_second: float = Field(
+        default=1.0, gt=0, description="messages a second to one Slack channel or DM"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -83,6 +105,45 @@ class Settings(BaseSettings):
         if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"unknown log level {value!r}")
         return upper
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_base(cls, value: str) -> str:
+        # slack-sdk joins method names onto the base with urljoin: without the final slash
+        # (or the /api/ path) calls would silently go to the wrong place.
+        if not value.startswith(("http://", "https://")) or not value.endswith("/"):
+            raise ValueError("expected an http(s) URL ending in /, e.g. https://slack.com/api/")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - only.
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("1-256 characters of letters, digits, _ and -")
+        return value
+
+    @field_validator("telegram_webhook_listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            raise ValueError("expected host:port, e.g. 0.0.0.0:8443")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_webhook_url and self.telegram_webhook_secret is None:
+            raise ValueError(
+                "NEWSBOT_TELEGRAM_WEBHOOK_SECRET is required with NEWSBOT_TELEGRAM_WEBHOOK_URL"
+            )
+        # Telegram posts to https only; plain http is let through for loopback (tests).
+        allowed = ("https://", "http://127.0.0.1", "http://localhost")
+        if self.telegram_webhook_url and not self.telegram_webhook_url.startswith(allowed):
+            raise ValueError("NEWSBOT_TELEGRAM_WEBHOOK_URL must be an https:// URL")
+        return self
 
     @field_validator("database_url")
     @classmethod

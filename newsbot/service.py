@@ -21,7 +21,7 @@ import socket
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -98,12 +98,21 @@ class Leadership:
             self._connection = None
 
 
+class Frontend(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass
 class Service:
     app: App
     platforms: dict[str, Platform]
     dispatch_settings: DispatchSettings
     poll_settings: PollSettings
+    # What readers talk to (the Telegram bot's updates): started after the platforms that
+    # send, stopped before them, in `run` only.
+    frontends: list[Frontend] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     dispatcher: Dispatcher = field(init=False)
 
@@ -177,6 +186,7 @@ class Service:
 
         for platform in self.platforms.values():
             await platform.start()
+        started: list[Frontend] = []
         loops = [self._loop("dispatch", dispatch_step, 0.2)]
         if lead:
             loops += [
@@ -184,8 +194,16 @@ class Service:
                 self._loop("match", match_step, LEADER_RETRY_SECONDS / 4),
             ]
         try:
+            for frontend in self.frontends:
+                await frontend.start()
+                started.append(frontend)
             await asyncio.gather(*loops)
         finally:
+            for frontend in reversed(started):
+                try:
+                    await frontend.stop()
+                except Exception:
+                    log.exception("stopping %s failed", type(frontend).__name__)
             await leadership.release()
             await client.aclose()
             for platform in self.platforms.values():
