@@ -113,7 +113,14 @@ class TelegramPlatform:
             if transport == "aiohttp"
             else HTTPXRequest(connection_pool_size=pool_size, pool_timeout=10.0)
         )
-        self.bot = Bot(token, base_url=api_url or DEFAULT_API_URL, request=request)
+        # Long polling gets a connection of its own, so a held getUpdates never waits behind
+        # (or holds up) a fan-out's sends.
+        self.bot = Bot(
+            token,
+            base_url=api_url or DEFAULT_API_URL,
+            request=request,
+            get_updates_request=AiohttpRequest(connections=1),
+        )
         self.limits = limits or Limits()
 
     async def start(self) -> None:

@@ -1,0 +1,342 @@
+"""A reader's Telegram, end to end: the running bot, the real PTB client, a fake Bot API.
+
+The whole service runs in-process (frontend, matcher, dispatcher) against the fake over
+loopback HTTP; the tests act as Telegram would, pushing updates and reading what the bot
+sent, edited and answered. Nothing is monkeypatched between the bot and the fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from handlers.chats import ChatHandlers
+from handlers.reader import ReaderHandlers
+from handlers.router import Router
+from newsbot.app import App
+from newsbot.clock import FixedClock
+from newsbot.delivery.dispatcher import DispatchSettings
+from newsbot.delivery.matcher import match_pending
+from newsbot.delivery.pacing import Limits
+from newsbot.ingest.drafts import ArticleDraft
+from newsbot.ingest.poller import PollSettings
+from newsbot.platforms.telegram import TelegramPlatform
+from newsbot.platforms.telegram_bot import TelegramFrontend, WebhookConfig
+from newsbot.service import Service
+from newsbot.store.articles import store_drafts
+from newsbot.store.delivery_models import Chat
+from newsbot.text.analyzer import default_analyzer
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from tests.helpers import load_samples
+
+NOON_KST = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+READER = 5151
+GROUP = -1005550001
+CHANNEL = -1007770001
+FAST = Limits(overall_per_second=1000, per_chat_per_second=50, per_group_per_minute=3000)
+Json = dict[str, Any]
+
+
+@dataclass
+class Running:
+    fake: FakeTelegram
+    frontend: TelegramFrontend
+    app: App
+
+    def texts(self, chat: int) -> list[str]:
+        return [m["text"] for m in self.fake.sent_to(chat)]
+
+    async def said(self, chat: int, count: int, timeout: float = 10.0) -> list[Json]:  # noqa: ASYNC109
+        """Wait until the bot has sent `count` messages to the chat; all it sent."""
+        await self.fake.wait_for(lambda f: len(f.sent_to(chat)) >= count, timeout)
+        return self.fake.sent_to(chat)
+
+    async def answer(self, chat: int, text: str, **kwargs: Any) -> Json:
+        """Send `text` as a reader and wait for the bot's one reply."""
+        before = len(self.fake.sent_to(chat))
+        self.fake.send_update(chat, text, **kwargs)
+        return (await self.said(chat, before + 1))[before]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _running(
+    app: App, clock: FixedClock, fake: FakeTelegram, webhook: WebhookConfig | None = None
+) -> AsyncIterator[Running]:
+    clock.set(NOON_KST)
+    await load_samples(app)
+    analyzer = default_analyzer()
+    async with app.sessions() as session:  # the samples are old news to the matcher
+        await match_pending(session, analyzer, now=clock.now())
+        await session.commit()
+    platform = TelegramPlatform(TOKEN, api_url=fake.api_url, limits=FAST)
+    chats = ChatHandlers(app.sessions, analyzer, clock)
+    router = Router(
+        app.sessions, ReaderHandlers(app.sessions, analyzer, clock, app.settings.zone), chats
+    )
+    frontend = TelegramFrontend(platform, router, webhook=webhook)
+    chats.channels = frontend
+    service = Service(
+        app=app,
+        platforms={"telegram": platform},
+        dispatch_settings=DispatchSettings(owner="e2e:reader", concurrency=8),
+        poll_settings=PollSettings(max_bytes=1_000_000, max_backoff=60, concurrency=1),
+        frontends=[frontend],
+    )
+    task = asyncio.create_task(service.run(lead=True))
+    try:
+        if webhook is None:
+            await fake.wait_for(lambda f: f.polling, timeout=10)
+        else:
+            await fake.wait_for(lambda f: f.webhook_url == webhook.url, timeout=10)
+        yield Running(fake, frontend, app)
+    finally:
+        service.stop.set()
+        await asyncio.wait_for(task, timeout=15)
+
+
+@pytest.fixture
+async def bot(app: App, clock: FixedClock, fake_telegram: FakeTelegram) -> AsyncIterator[Running]:
+    async for running in _running(app, clock, fake_telegram):
+        yield running
+
+
+def buttons(message: Json) -> list[tuple[str, str]]:
+    markup = message.get("reply_markup") or {}
+    return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
+
+
+def token_of(message: Json, predicate: Callable[[str, str], bool]) -> str:
+    return next(data for label, data in buttons(message) if predicate(label, data))
+
+
+# --- a new reader ---------------------------------------------------------------------------
+
+
+async def test_a_new_reader_subscribes_from_start_and_gets_new_articles(
+    bot: Running, app: App, clock: FixedClock
+) -> None:
+    welcome = await bot.answer(READER, "/start")
+    assert welcome["parse_mode"] == "HTML"
+    assert "뉴스봇" in welcome["text"]
+    assert ("📰 전체 뉴스 받기", "sub:all") in buttons(welcome)
+
+    bot.fake.press_button(READER, welcome["message_id"], "sub:all", user_id=READER)
+    sent = await bot.said(READER, 5)  # the confirmation and the latest three headlines
+    assert "구독했습니다: 전체 뉴스" in sent[1]["text"]
+    assert all('<a href="https://' in m["text"] for m in sent[2:5])
+
+    clock.set(NOON_KST + timedelta(minutes=5))
+    draft = ArticleDraft(
+        source="e2e",
+        guid="e2e-new-1",
+        url="https://news.example.kr/e2e-new-1",
+        title="성남시, 드론 택배 <시범> 운영 & 확대",
+        lead="시민 체감형 서비스",
+        published_at=clock.now(),
+    )
+    async with app.sessions() as session:
+        await store_drafts(session, [draft], now=clock.now())
+        await session.commit()
+
+    pushed = (await bot.said(READER, 6))[5]
+    assert "성남시, 드론 택배 &lt;시범&gt; 운영 &amp; 확대" in pushed["text"]
+    assert bot.fake.calls("answerCallbackQuery")[0]["text"].startswith("구독했습니다")
+
+
+async def test_the_menu_is_set_in_korean_and_english(bot: Running) -> None:
+    korean = dict(bot.fake.commands_for("ko"))
+    english = dict(bot.fake.commands_for("en"))
+
+    assert set(korean) == set(english) >= {"start", "subscribe", "top", "search", "settings"}
+    assert korean["top"] == "가장 많이 본 뉴스" and english["top"] == "Most viewed"
+    assert bot.fake.commands_for(None) == bot.fake.commands_for("ko")  # Korean by default
+    assert "Local news" in bot.fake.descriptions["en"]
+
+
+async def test_an_english_speaking_reader_is_answered_in_english(bot: Running) -> None:
+    reply = await bot.answer(READER, "/start", language="en")
+
+    assert "Hello, this is newsbot." in reply["text"]
+    assert ("📰 All news", "sub:all") in buttons(reply)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+async def test_top_lists_the_most_viewed_numbered(bot: Running) -> None:
+    reply = await bot.answer(READER, "/top 5 week")
+
+    assert reply["text"].startswith("<b>가장 많이 본 뉴스 (최근 7일)</b>")
+    for rank in range(1, 6):
+        assert f"\n\n{rank}. " in reply["text"]
+    assert "\n\n6. " not in reply["text"]
+    assert "👁 12,467" in reply["text"]  # the week's most read: 성남FC's comeback
+
+
+async def test_search_pages_through_results_by_editing_one_message(bot: Running) -> None:
+    first = await bot.answer(READER, "/search 성남시는")
+    assert "<b>성남시</b>" in first["text"]
+    assert "(1/" in first["text"]
+    next_page = token_of(first, lambda label, _: label == "다음 ▶")
+
+    bot.fake.press_button(READER, first["message_id"], next_page, user_id=READER)
+    edited = await bot.fake.wait_for(
+        lambda f: "(2/" in f.last_message(READER, first["message_id"])["text"]
+    )
+
+    assert edited
+    assert len(bot.fake.sent_to(READER)) == 1  # edited in place, nothing new sent
+    page_two = bot.fake.last_message(READER, first["message_id"])
+    assert "\n\n6. " in page_two["text"]
+    assert [label for label, _ in bot.fake.buttons(READER, first["message_id"])] == [
+        "◀ 이전",
+        "다음 ▶",
+    ]
+
+
+async def test_plain_text_in_a_private_chat_gets_a_hint(bot: Running) -> None:
+    reply = await bot.answer(READER, "안녕하세요")
+
+    assert reply["text"].startswith("<b>명령어로 말씀해 주세요.")
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+async def test_settings_change_by_buttons_on_the_same_message(bot: Running, app: App) -> None:
+    shown = await bot.answer(READER, "/settings")
+    quiet = token_of(shown, lambda label, _: label == "🌙 23:00-07:00")
+
+    bot.fake.press_button(READER, shown["message_id"], quiet, user_id=READER)
+    await bot.fake.wait_for(
+        lambda f: "방해 금지: 23:00-07:00" in f.last_message(READER, shown["message_id"])["text"]
+    )
+    bot.fake.press_button(READER, shown["message_id"], "set:lang:en", user_id=READER)
+    await bot.fake.wait_for(
+        lambda f: "Quiet hours: 23:00-07:00" in f.last_message(READER, shown["message_id"])["text"]
+    )
+
+    assert len(bot.fake.sent_to(READER)) == 1
+    async with app.sessions() as session:
+        chat = await session.scalar(select(Chat).where(Chat.platform_chat_id == str(READER)))
+    assert chat is not None and chat.language == "en" and chat.quiet_start == 23 * 60
+
+
+# --- groups and channels --------------------------------------------------------------------
+
+
+async def test_a_group_greets_once_obeys_its_admins_and_forgets_when_removed(
+    bot: Running, app: App
+) -> None:
+    admin, member = 7001, 7002
+    bot.fake.admins[str(GROUP)].add(admin)
+    bot.fake.push_update(
+        bot.fake.my_chat_member(
+            GROUP, chat_type="supergroup", old_status="left", new_status="member", by_user_id=admin
+        )
+    )
+    greeting = (await bot.said(GROUP, 1))[0]
+    assert "관리자가 /subscribe" in greeting["text"]
+
+    refused = await bot.answer(
+        GROUP, "/subscribe@newsbot_bot 드론", user_id=member, chat_type="supergroup"
+    )
+    accepted = await bot.answer(GROUP, "/subscribe 드론", user_id=admin, chat_type="supergroup")
+    bot.fake.send_update(GROUP, "/top@some_other_bot", user_id=member, chat_type="supergroup")
+    listed = await bot.answer(GROUP, "/list@newsbot_bot", user_id=member, chat_type="supergroup")
+
+    assert "관리자만 바꿀 수 있습니다" in refused["text"]
+    assert "구독했습니다: 키워드 ‘드론’" in accepted["text"]
+    assert listed["text"].startswith("<b>받는 뉴스 1개</b>")  # the other bot's /top: no reply
+
+    bot.fake.push_update(
+        bot.fake.my_chat_member(
+            GROUP,
+            chat_type="supergroup",
+            old_status="member",
+            new_status="kicked",
+            by_user_id=admin,
+        )
+    )
+
+    async def inactive() -> bool:
+        async with app.sessions() as session:
+            chat = await session.scalar(select(Chat).where(Chat.platform_chat_id == str(GROUP)))
+            return chat is not None and not chat.active
+
+    for _ in range(100):
+        if await inactive():
+            break
+        await asyncio.sleep(0.05)
+    assert await inactive()
+
+
+async def test_an_admin_subscribes_a_channel_and_headlines_are_posted_there(
+    bot: Running, app: App, clock: FixedClock
+) -> None:
+    bot.fake.channel_post(CHANNEL, "hello", chat_title="성남 뉴스")  # Telegram knows the channel
+    bot.fake.admins[str(CHANNEL)].add(READER)
+
+    not_yet = await bot.answer(READER, f"/channel {CHANNEL} 행정")
+    bot.fake.bot_admin_in.add(str(CHANNEL))
+    done = await bot.answer(READER, f"/channel {CHANNEL} 행정")
+
+    assert "관리자가 아닙니다" in not_yet["text"]
+    assert "성남 뉴스 채널이 구독했습니다: 분야 행정" in done["text"]
+    clock.set(NOON_KST + timedelta(minutes=5))
+    draft = ArticleDraft(
+        source="e2e",
+        guid="e2e-admin-1",
+        url="https://news.example.kr/e2e-admin-1",
+        title="성남시 행정 혁신 발표",
+        section="행정",
+        published_at=clock.now(),
+    )
+    async with app.sessions() as session:
+        await store_drafts(session, [draft], now=clock.now())
+        await session.commit()
+    posted = await bot.fake.wait_for(
+        lambda f: [m for m in f.sent_to(CHANNEL) if "성남시 행정 혁신 발표" in m["text"]]
+    )
+    assert posted
+
+
+# --- webhook mode ---------------------------------------------------------------------------
+
+
+async def test_a_webhook_takes_updates_only_with_the_secret_token(
+    app: App, clock: FixedClock, fake_telegram: FakeTelegram
+) -> None:
+    port = _free_port()
+    webhook = WebhookConfig(
+        url=f"http://127.0.0.1:{port}/telegram",
+        secret="s3cret_token-1",
+        host="127.0.0.1",
+        port=port,
+    )
+    async for bot in _running(app, clock, fake_telegram, webhook):
+        update = fake_telegram.message(READER, "/latest 3")
+
+        wrong = await fake_telegram.post_update_to(webhook.url, update, "not-the-secret")
+        missing = await fake_telegram.post_update_to(webhook.url, update, None)
+        right = await fake_telegram.post_update_to(webhook.url, update, webhook.secret)
+
+        assert (wrong, missing, right) == (403, 403, 200)
+        reply = (await bot.said(READER, 1))[0]
+        assert reply["text"].startswith("<b>최신 뉴스</b>")
+        await asyncio.sleep(0.2)
+        assert len(fake_telegram.sent_to(READER)) == 1  # the refused posts changed nothing
+        assert fake_telegram.webhook_secret == webhook.secret
+        assert not fake_telegram.calls("getUpdates")
