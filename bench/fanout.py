@@ -110,11 +110,18 @@ async def run(url: str, chats: int, port: int, transport: str, limits: Limits) -
                 pass
             await session.commit()
         sent = 0
-        while sent < chats:
-            report = await dispatcher.run_once()
-            sent += report.sent
-            if not report.claimed:
-                await asyncio.sleep(0.01)
+
+        async def dispatch_loop() -> None:  # as newsbot run's dispatch loops do
+            nonlocal sent
+            while sent < chats:
+                report = await dispatcher.run_once()
+                sent += report.sent
+                if not report.claimed:
+                    await asyncio.sleep(0.01)
+
+        await asyncio.gather(
+            *(dispatch_loop() for _ in range(dispatcher.settings.batches_in_flight))
+        )
         elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
         await platform.stop()
     return {"rate": chats / elapsed, "cpu_per_1000": cpu / chats * 1000, "seconds": elapsed}

@@ -59,8 +59,11 @@ AWAY_LISTED = 10  # headlines named in one "while you were away" message; the re
 class DispatchSettings:
     owner: str  # this process, in leases: host:pid
     batch: int = 200
-    concurrency: int = 32
+    concurrency: int = 32  # sends in flight at once, over all batches
     lease: timedelta = timedelta(seconds=60)
+    # Batches worked on at once: while one waits for its slowest sends and settles, the next
+    # is already claimed and sending, so the platform never waits on the database.
+    batches_in_flight: int = 2
 
 
 @dataclass(slots=True)
@@ -103,40 +106,78 @@ def _recipient(chat: Chat) -> Recipient:
 
 
 async def _load_jobs(session: AsyncSession, ids: list[int]) -> list[_Job]:
+    """Jobs for claimed rows. Columns, not ORM objects (a fan-out loads thousands of rows
+    of one article), and one Outgoing per article, kind and revision."""
     rows = await session.execute(
-        select(Delivery, Article, Chat)
-        .join(Article, Article.id == Delivery.article_id)
+        select(
+            Delivery.id,
+            Delivery.kind,
+            Delivery.revision,
+            Delivery.attempts,
+            Delivery.article_id,
+            Chat.id,
+            Chat.platform,
+            Chat.platform_chat_id,
+            Chat.kind,
+            Chat.language,
+            Chat.timezone,
+            Chat.link_previews,
+        )
         .join(Chat, Chat.id == Delivery.chat_id)
         .where(Delivery.id.in_(ids))
         .order_by(Delivery.priority, Delivery.due_at, Delivery.id)
     )
+    claimed = rows.all()
+    article_ids = {row[4] for row in claimed}
+    articles = {
+        a.id: a for a in await session.scalars(select(Article).where(Article.id.in_(article_ids)))
+    }
+    messages: dict[tuple[int, DeliveryKind, int], Outgoing] = {}
     jobs = []
-    for delivery, article, chat in rows:
+    for (
+        delivery_id,
+        kind,
+        revision,
+        attempts,
+        article_id,
+        chat_id,
+        platform,
+        platform_chat_id,
+        chat_kind,
+        language,
+        timezone,
+        link_previews,
+    ) in claimed:
+        article = articles.get(article_id)
+        if article is None:  # deleted since the claim; the cascade takes the row too
+            continue
         replaces = None
-        if delivery.kind is DeliveryKind.CORRECTION:
+        if kind is DeliveryKind.CORRECTION:
             replaces = await session.scalar(
                 select(Delivery.platform_message_id).where(
-                    Delivery.article_id == article.id,
-                    Delivery.chat_id == chat.id,
+                    Delivery.article_id == article_id,
+                    Delivery.chat_id == chat_id,
                     Delivery.state == DeliveryState.SENT,
                     Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
                 )
             )
-        message = Outgoing(
-            kind=delivery.kind.value,
-            title=article.title,
-            url=article.url,
-            lead=article.lead,
-            section=article.section,
-            published_at=article.published_at,
-            revision=delivery.revision,
-            replaces_message_id=replaces,
-        )
-        jobs.append(
-            _Job(
-                (delivery.id,), delivery.attempts, chat.id, chat.platform, _recipient(chat), message
+        key = (article_id, kind, revision)
+        message = messages.get(key) if replaces is None else None
+        if message is None:
+            message = Outgoing(
+                kind=kind.value,
+                title=article.title,
+                url=article.url,
+                lead=article.lead,
+                section=article.section,
+                published_at=article.published_at,
+                revision=revision,
+                replaces_message_id=replaces,
             )
-        )
+            if replaces is None:
+                messages[key] = message
+        recipient = Recipient(platform_chat_id, chat_kind.value, language, timezone, link_previews)
+        jobs.append(_Job((delivery_id,), attempts, chat_id, platform, recipient, message))
     return jobs
 
 
@@ -199,6 +240,7 @@ class Dispatcher:
         self.settings = settings
         self.pacers = pacers or {name: Pacer(p.limits) for name, p in platforms.items()}
         self._sleep = sleep
+        self._gate = asyncio.Semaphore(settings.concurrency)  # shared by concurrent batches
 
     async def run_once(self) -> DispatchReport:
         """Claim one batch, send it, settle it. Returns what happened."""
@@ -218,10 +260,9 @@ class Dispatcher:
                 return report
             jobs = await _load_jobs(session, [c.id for c in claimed])
             jobs += await _load_groups(session, groups)
-        gate = asyncio.Semaphore(self.settings.concurrency)
 
         async def one(job: _Job) -> tuple[_Job, Outcome | _Deferred]:
-            async with gate:
+            async with self._gate:
                 return job, await self._send(job)
 
         heartbeat = asyncio.create_task(self._keep_leases(ids))

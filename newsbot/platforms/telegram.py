@@ -7,8 +7,10 @@ dispatcher paces proactively and honours retry_after itself (see newsbot.deliver
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import warnings
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,6 +27,7 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import BaseRequest, HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
 from newsbot.delivery.outcomes import (
     AWAY,
@@ -43,6 +46,8 @@ from newsbot.platforms.telegram_render import render_message
 from newsbot.platforms.telegram_request import AiohttpRequest
 
 log = logging.getLogger(__name__)
+# PTB suggests Bot.send_message over do_api_request("sendMessage"); we want the raw answer.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _GONE = (
@@ -93,6 +98,13 @@ def previews(recipient: Recipient, message: Outgoing) -> bool:
     return recipient.link_previews and message.kind not in ("correction", AWAY)
 
 
+@functools.lru_cache(maxsize=512)
+def _rendered(message: Outgoing, timezone: str, language: str) -> str:
+    """A fan-out sends one article to thousands of chats: render it once per zone and
+    language, not once per chat."""
+    return render_message(message, ZoneInfo(timezone), language)
+
+
 class TelegramPlatform:
     name = "telegram"
 
@@ -130,16 +142,24 @@ class TelegramPlatform:
         await self.bot.shutdown()
 
     async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
-        text = render_message(message, ZoneInfo(recipient.timezone), recipient.language)
+        text = _rendered(message, recipient.timezone, recipient.language)
+        # sendMessage through PTB's request pipeline (same errors, same transport), but the
+        # answer is read as JSON for its message_id only: building PTB's Message from it cost
+        # about 1.4 ms of CPU per send, the largest single cost of a fan-out.
         try:
-            sent = await self.bot.send_message(
-                chat_id=recipient.platform_chat_id,
-                text=text,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(
-                    is_disabled=not previews(recipient, message)
-                ),
+            sent = await self.bot.do_api_request(
+                "sendMessage",
+                api_kwargs={
+                    "chat_id": recipient.platform_chat_id,
+                    "text": text,
+                    "parse_mode": ParseMode.HTML,
+                    "link_preview_options": LinkPreviewOptions(
+                        is_disabled=not previews(recipient, message)
+                    ),
+                },
             )
         except TelegramError as exc:
             return outcome_of(exc)
-        return Sent(str(sent.message_id))
+        if not isinstance(sent, dict) or "message_id" not in sent:
+            return PermanentFailure(f"sendMessage answered without a message id: {sent!r:.200}")
+        return Sent(str(sent["message_id"]))
