@@ -7,6 +7,10 @@ can never exceed the limit whatever an article contains.
 A "while you were away" message lists at most ``MAX_AWAY_LISTED`` headlines whatever it is
 given, with titles and section names trimmed, and counts the rest: at most about 2,700
 characters of parsed text.
+
+Telegram also refuses a text over 32,768 bytes *before* parsing, markup included. Escaping
+can make a character six bytes, so a URL escaping to more than ``MAX_HREF_BYTES`` is no link
+(the title is shown without one): ten such links and ten trimmed titles stay under that.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ MAX_LEAD = 600
 MAX_AWAY_LISTED = 10
 MAX_AWAY_TITLE = 200
 MAX_SECTION = 40
+MAX_HREF_BYTES = 1500
 _LABELS = {"breaking": "🔴 속보", "correction": "✏️ 정정"}
 
 
@@ -31,12 +36,19 @@ def _trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _link(url: str, text: str) -> str:
+    href = html.escape(url, quote=True)
+    if len(href.encode("utf-8")) > MAX_HREF_BYTES:
+        return text
+    return f'<a href="{href}">{text}</a>'
+
+
 def render_headline(message: Outgoing, zone: ZoneInfo) -> str:
     when = message.published_at.astimezone(zone).strftime("%m-%d %H:%M")
-    meta = " · ".join(part for part in (_LABELS.get(message.kind), message.section, when) if part)
+    section = _trim(message.section, MAX_SECTION) if message.section else None
+    meta = " · ".join(part for part in (_LABELS.get(message.kind), section, when) if part)
     title = html.escape(_trim(message.title, MAX_TITLE))
-    url = html.escape(message.url, quote=True)
-    parts = [html.escape(meta), f'<b><a href="{url}">{title}</a></b>']
+    parts = [html.escape(meta), f"<b>{_link(message.url, title)}</b>"]
     if message.lead:
         parts.append(html.escape(_trim(message.lead, MAX_LEAD)))
     return "\n".join(parts)
@@ -47,8 +59,7 @@ def _away_item(headline: Headline, zone: ZoneInfo) -> str:
     section = _trim(headline.section, MAX_SECTION) if headline.section else None
     meta = " · ".join(part for part in (section, when) if part)
     title = html.escape(_trim(headline.title, MAX_AWAY_TITLE))
-    url = html.escape(headline.url, quote=True)
-    return f'• <a href="{url}">{title}</a>\n   {html.escape(meta)}'
+    return f"• {_link(headline.url, title)}\n   {html.escape(meta)}"
 
 
 def render_away(message: Outgoing, zone: ZoneInfo, language: str) -> str:

@@ -8,10 +8,14 @@ sent, edited and answered. Nothing is monkeypatched between the bot and the fake
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +46,7 @@ GROUP = -1005550001
 CHANNEL = -1007770001
 FAST = Limits(overall_per_second=1000, per_chat_per_second=50, per_group_per_minute=3000)
 Json = dict[str, Any]
+NEWSBOT = str(Path(sys.executable).parent / "newsbot")
 
 
 @dataclass
@@ -340,3 +345,35 @@ async def test_a_webhook_takes_updates_only_with_the_secret_token(
         assert len(fake_telegram.sent_to(READER)) == 1  # the refused posts changed nothing
         assert fake_telegram.webhook_secret == webhook.secret
         assert not fake_telegram.calls("getUpdates")
+
+
+# --- the real command -----------------------------------------------------------------------
+
+
+async def test_newsbot_run_answers_telegram_readers_and_stops_on_sigterm(
+    tmp_path: Path, fake_telegram: FakeTelegram
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env |= {
+        "NEWSBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'newsbot.db'}",
+        "NEWSBOT_TELEGRAM_TOKEN": TOKEN,
+        "NEWSBOT_TELEGRAM_API_URL": fake_telegram.api_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        NEWSBOT,
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake_telegram.wait_for(lambda f: f.polling, timeout=60)
+        fake_telegram.send_update(READER, "/start")
+        welcome = await fake_telegram.wait_for(lambda f: f.sent_to(READER), timeout=20)
+        assert "뉴스봇" in welcome[0]["text"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    assert TOKEN not in stderr.decode()
