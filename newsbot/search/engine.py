@@ -25,6 +25,7 @@ from newsbot.search.query import (
     fts5_expression,
     parse_query,
     tsquery_expression,
+    tsquery_loose,
 )
 from newsbot.search.snippet import Marked, find_marks, make_snippet
 from newsbot.store.models import Article
@@ -89,42 +90,60 @@ def _postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def _newest(
-    session: AsyncSession, query: ParsedQuery, mode: Mode, limit: int, *, headline_only: bool
+async def _sqlite_newest(
+    session: AsyncSession, query: ParsedQuery, expression: str, limit: int, *, from_id: int = 0
 ) -> list[int]:
-    """Ids of the newest matches. Both indexes hand them out in id order and stop early."""
-    if _postgres(session):
-        join, section_filter = _section_sql(query, "d.article_id")
-        sql = text(  # only module constants are interpolated
-            f"SELECT d.article_id FROM search_docs d{join} "  # noqa: S608
-            f"WHERE d.tsv @@ to_tsquery('simple', :expression){section_filter} "
-            "ORDER BY d.article_id DESC LIMIT :limit"
-        )
-        expression = tsquery_expression(query, mode, headline_only=headline_only)
-    else:
-        join, section_filter = _section_sql(query, "f.rowid")
-        sql = text(  # only module constants are interpolated
-            f"SELECT f.rowid FROM search_fts f{join} "  # noqa: S608
-            f"WHERE search_fts MATCH :expression{section_filter} "
-            "ORDER BY f.rowid DESC LIMIT :limit"
-        )
-        expression = fts5_expression(query, mode, headline_only=headline_only)
-    params = _params(query, expression, limit)
+    """Ids of the newest matches (at least ``from_id``): FTS5 walks its index backwards and
+    stops at the limit."""
+    join, section_filter = _section_sql(query, "f.rowid")
+    sql = text(  # only module constants are interpolated
+        f"SELECT f.rowid FROM search_fts f{join} "  # noqa: S608
+        f"WHERE search_fts MATCH :expression AND f.rowid >= :from_id{section_filter} "
+        "ORDER BY f.rowid DESC LIMIT :limit"
+    )
+    params = _params(query, expression, limit) | {"from_id": from_id}
     return list((await session.scalars(sql.bindparams(bindparam("limit")), params)).all())
 
 
-async def _scored(session: AsyncSession, query: ParsedQuery, mode: Mode) -> list[tuple[int, float]]:
-    """The best matches by bm25 (SQLite) or ts_rank_cd (PostgreSQL), higher is better."""
+async def _postgres_newest(
+    session: AsyncSession, query: ParsedQuery, mode: Mode, limit: int, *, loose: bool
+) -> list[tuple[int, bool, bool]]:
+    """(id, matches, matches in the headline) for the newest ``limit`` candidates.
+
+    Loose candidates (see ``tsquery_loose``) come from the GIN index alone; only these are
+    read whole to apply the exact expression.
+    """
+    join, section_filter = _section_sql(query, "d.article_id")
+    sql = text(  # only module constants are interpolated
+        "SELECT c.article_id, c.tsv @@ to_tsquery('simple', :exact), "  # noqa: S608
+        "c.tsv @@ to_tsquery('simple', :headline) "
+        f"FROM (SELECT d.article_id, d.tsv FROM search_docs d{join} "
+        f"WHERE d.tsv @@ to_tsquery('simple', :expression){section_filter} "
+        "ORDER BY d.article_id DESC LIMIT :limit) AS c"
+    )
+    candidates = tsquery_loose(query, mode) if loose else tsquery_expression(query, mode)
+    params = _params(query, candidates, limit) | {
+        "exact": tsquery_expression(query, mode),
+        "headline": tsquery_expression(query, mode, headline_only=True),
+    }
+    rows = await session.execute(sql.bindparams(bindparam("limit")), params)
+    return [(int(ident), bool(hit), bool(head)) for ident, hit, head in rows]
+
+
+async def _scored(
+    session: AsyncSession, query: ParsedQuery, mode: Mode, ids: list[int]
+) -> list[tuple[int, float]]:
+    """The best of these matches by bm25 (SQLite) or ts_rank_cd (PostgreSQL), higher is
+    better. (bm25 needs the whole match set for its statistics, so SQLite runs the query.)"""
     if _postgres(session):
-        join, section_filter = _section_sql(query, "d.article_id")
         sql = text(  # only module constants are interpolated
             f"SELECT d.article_id, ts_rank_cd('{TS_RANK_WEIGHTS}', d.tsv, q.query) AS score "  # noqa: S608
-            f"FROM search_docs d{join}, "
-            "to_tsquery('simple', :expression) AS q(query) "
-            f"WHERE d.tsv @@ q.query{section_filter} "
+            "FROM search_docs d, to_tsquery('simple', :expression) AS q(query) "
+            "WHERE d.article_id = ANY(:ids) AND d.tsv @@ q.query "
             "ORDER BY score DESC, d.article_id DESC LIMIT :limit"
         )
-        expression = tsquery_expression(query, mode)
+        params = _params(query, tsquery_expression(query, mode), CANDIDATES) | {"ids": ids}
+        params.pop("section", None)  # the ids are already of that section
     else:
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)
         join, section_filter = _section_sql(query, "f.rowid")
@@ -134,8 +153,7 @@ async def _scored(session: AsyncSession, query: ParsedQuery, mode: Mode) -> list
             f"WHERE search_fts MATCH :expression{section_filter} "
             "ORDER BY bm25(search_fts, " + weights + ") LIMIT :limit"
         )
-        expression = fts5_expression(query, mode)
-    params = _params(query, expression, CANDIDATES)
+        params = _params(query, fts5_expression(query, mode), CANDIDATES)
     rows = await session.execute(sql.bindparams(bindparam("limit")), params)
     return [(int(ident), float(score)) for ident, score in rows]
 
@@ -144,14 +162,39 @@ async def _candidates(
     session: AsyncSession, query: ParsedQuery, mode: Mode
 ) -> list[tuple[int, float]]:
     probe = max(BROAD_MATCHES, CANDIDATES)
-    newest = await _newest(session, query, mode, probe, headline_only=False)
-    if len(newest) < BROAD_MATCHES:
-        return await _scored(session, query, mode) if newest else []
-    # Broad: scoring would first count every match of every word (bm25's IDF; ts_rank_cd reads
-    # every matching document), 30-150 ms for a word in most of 100k articles. Articles with
-    # the words in the title or lead come first, then the rest, each newest first; the
-    # recency boost orders within a tier.
-    headline = await _newest(session, query, mode, CANDIDATES, headline_only=True)
+    if _postgres(session):
+        # Plan every search for its own words. After five runs psycopg prepares statements
+        # and PostgreSQL may switch to one generic plan, blind to how many articles a word
+        # matches: walking the whole id index for a rare word, or rechecking every match of
+        # a common one (measured: 100-970 ms instead of 1-25 ms at 100k articles).
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        rows = await _postgres_newest(session, query, mode, probe, loose=True)
+        broad = len(rows) >= BROAD_MATCHES
+        if broad and sum(hit for _, hit, _ in rows) < CANDIDATES:
+            # Common words, rare together (a phrase, say): the loose candidates are mostly
+            # not matches, so ask the exact question of the whole index after all.
+            rows = await _postgres_newest(session, query, mode, probe, loose=False)
+            broad = len(rows) >= BROAD_MATCHES
+        newest = [ident for ident, hit, _ in rows if hit]
+        headline = [ident for ident, hit, head in rows if hit and head][:CANDIDATES]
+    else:
+        newest = await _sqlite_newest(session, query, fts5_expression(query, mode), probe)
+        broad = len(newest) >= BROAD_MATCHES
+        headline = []
+        if broad:
+            headline = await _sqlite_newest(
+                session,
+                query,
+                fts5_expression(query, mode, headline_only=True),
+                CANDIDATES,
+                from_id=newest[-1],
+            )
+    if not broad:
+        return await _scored(session, query, mode, newest) if newest else []
+    # Broad: scoring would first read every match of every word (bm25's statistics;
+    # ts_rank_cd's whole documents), 30-150 ms for a word in most of 100k articles. Of the
+    # newest matches, those with the words in the title or lead come first, then the rest,
+    # each newest first; the recency boost orders within a tier.
     seen = set(headline)
     rest = [i for i in newest if i not in seen][: CANDIDATES - len(headline)]
     return [(i, BROAD_HEADLINE_SCORE) for i in headline] + [(i, BROAD_OTHER_SCORE) for i in rest]

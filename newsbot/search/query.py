@@ -139,6 +139,24 @@ def _ts_term(term: Term, *, headline_only: bool = False) -> str:
     return f"(({phrase}) | ({morphs}))"
 
 
+def _ts_loose_term(term: Term) -> str:
+    grams = " & ".join(_lexeme(b) for b in term.bigrams)
+    if not term.morphemes:
+        return f"({grams})"
+    return f"(({grams}) | ({' & '.join(_lexeme(m) for m in term.morphemes)}))"
+
+
+def tsquery_loose(query: ParsedQuery, mode: Mode) -> str:
+    """A superset of ``tsquery_expression``'s matches that a GIN index answers exactly.
+
+    No phrases (``<->``), no weight labels and no exclusions: those make PostgreSQL recheck
+    every candidate against its whole tsvector, read from TOAST. Search narrows with this
+    first, then applies the exact expression to the newest few candidates only.
+    """
+    joiner = " & " if mode is Mode.ALL else " | "
+    return "(" + joiner.join(_ts_loose_term(t) for t in query.terms) + ")"
+
+
 def tsquery_expression(query: ParsedQuery, mode: Mode, *, headline_only: bool = False) -> str:
     """The tsquery; `headline_only`: the words in a title or lead (exclusions anywhere)."""
     joiner = " & " if mode is Mode.ALL else " | "
