@@ -6,7 +6,8 @@ everyone may look. A channel cannot talk to the bot, so an administrator subscri
 private chat with ``/channel @name …`` once the adapter confirms both of them are admins there.
 
 Button tokens (all well under Telegram's 64 bytes):
-``sub:all`` · ``sub:s:<section>`` · ``uns:<subscription id, base 36>`` · ``uns:all`` ·
+``sub:all`` · ``sub:s:<section>`` · ``sub:menu`` · ``uns:<subscription id, base 36>`` ·
+``uns:all`` · ``uns:menu`` ·
 ``set:lp:on|off`` · ``set:lang:<code>`` · ``set:q:<start>-<end>|off`` · ``set:d:<minute>|off``.
 """
 
@@ -330,6 +331,8 @@ class ChatHandlers:
             label = t(locale, "button.digest", time=_hhmm(minute))
             buttons.append(Button(label, f"set:d:{minute}", row=2))
         buttons.append(Button(t(locale, "button.digest_off"), "set:d:off", row=2))
+        buttons.append(Button(t(locale, "button.add_subscriptions"), "sub:menu", row=3))
+        buttons.append(Button(t(locale, "button.manage_subscriptions"), "uns:menu", row=3))
         return Reply(
             header=t(locale, "settings.header"),
             notice=_settings_text(settings, locale) + "\n\n" + t(locale, "settings.how"),
@@ -378,6 +381,14 @@ class ChatHandlers:
         return await self._press_setting(press, rest)
 
     async def _press_subscribe(self, press: ButtonPress, rest: str) -> Reply:
+        if rest == "menu":  # from /settings: the same choices as /start, in place
+            async with self.sessions() as session:
+                sections = await self._sections(session)
+            return Reply(
+                header=t(press.locale, "subscribe.usage"),
+                buttons=self._subscribe_buttons(press.locale, sections),
+                edit=True,
+            )
         if rest == "all":
             wanted = [(SubscriptionKind.ALL, "")]
         elif rest.startswith("s:") and rest[2:].strip():
@@ -394,6 +405,16 @@ class ChatHandlers:
     async def _press_unsubscribe(self, press: ButtonPress, rest: str) -> Reply:
         async with self.sessions() as session:
             chat = await self._chat(session, press)
+            if rest == "menu":  # from /settings: one button per subscription, in place
+                subscriptions = await subscriptions_of(session, chat)
+                await session.commit()
+                if not subscriptions:
+                    return Reply(header=t(press.locale, "list.none"), edit=True)
+                return Reply(
+                    header=t(press.locale, "unsubscribe.choose"),
+                    buttons=self._unsubscribe_buttons(press.locale, subscriptions),
+                    edit=True,
+                )
             if rest == "all":
                 removed = await unsubscribe(session, chat)
             else:

@@ -87,4 +87,6 @@ MESSAGES: dict[str, str] = {
     "menu.help": "Help",
     "bot.description": "Local news, first. Subscribe to all news, sections or keywords and get new articles as they are published; see the most viewed and search the archive.",
     "bot.short_description": "New-article alerts, most viewed news, search",
+    "button.add_subscriptions": "➕ Add subscriptions",
+    "button.manage_subscriptions": "📋 Manage subscriptions",
 }

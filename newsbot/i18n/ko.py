@@ -87,4 +87,6 @@ MESSAGES: dict[str, str] = {
     "menu.help": "도움말",
     "bot.description": "지역 뉴스를 가장 빠르게. 전체·분야·키워드를 구독하면 새 기사를 바로 보내 드리고, 가장 많이 본 뉴스와 검색도 할 수 있습니다.",
     "bot.short_description": "새 기사 알림, 가장 많이 본 뉴스, 기사 검색",
+    "button.add_subscriptions": "➕ 구독 추가",
+    "button.manage_subscriptions": "📋 구독 관리",
 }

@@ -235,6 +235,23 @@ async def test_settings_buttons_change_the_setting_and_edit_the_same_message(
     assert chat is not None and (chat.quiet_start, chat.quiet_end) == (23 * 60, 7 * 60)
 
 
+async def test_settings_lead_to_adding_and_removing_subscriptions_in_place(
+    router: Router, app: App
+) -> None:
+    shown = await answer(router, say("settings"))
+    tokens = [b.token for b in shown.buttons]
+    assert {"sub:menu", "uns:menu"} <= set(tokens)
+
+    add = await router.press(press("sub:menu"))
+    assert add is not None and add.edit and add.buttons[0].token == "sub:all"
+    await router.press(press("sub:all"))
+    manage = await router.press(press("uns:menu"))
+
+    assert manage is not None and manage.edit
+    assert [b.label for b in manage.buttons] == ["✕ 전체 뉴스", "모두 해지"]
+    assert await subscriptions(app) == {(SubscriptionKind.ALL, "")}
+
+
 async def test_settings_typed_out_are_read_and_bad_values_explained(router: Router) -> None:
     typed = await answer(router, say("settings", "브리핑", "7시", "30분"))
     wrong = await answer(router, say("settings", "방해금지", "밤새"))
