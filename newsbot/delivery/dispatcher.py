@@ -125,7 +125,7 @@ async def _load_jobs(session: AsyncSession, ids: list[int]) -> list[_Job]:
         )
         .join(Chat, Chat.id == Delivery.chat_id)
         .where(Delivery.id.in_(ids))
-        .order_by(Delivery.priority, Delivery.due_at, Delivery.id)
+        .order_by(Delivery.priority, Delivery.id)
     )
     claimed = rows.all()
     article_ids = {row[4] for row in claimed}

@@ -49,7 +49,12 @@ class Claimed:
 async def claim(
     session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Claimed]:
-    """Due rows, most urgent first, leased to ``owner``; the caller commits at once."""
+    """Due rows, most urgent first, leased to ``owner``; the caller commits at once.
+
+    Among due rows of one priority the oldest goes first: a row put back to wait for its
+    chat's pace has a later due_at than newer rows for that chat, and ordering by due_at
+    let those overtake it again and again (measured: one headline waited 35 s).
+    """
     query = (
         select(Delivery.id)
         .where(
@@ -57,7 +62,7 @@ async def claim(
             Delivery.due_at <= now,
             or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at < now),
         )
-        .order_by(Delivery.priority, Delivery.due_at, Delivery.id)
+        .order_by(Delivery.priority, Delivery.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -81,7 +86,7 @@ async def claim(
             Delivery.attempts,
         )
         .where(Delivery.id.in_(ids))
-        .order_by(Delivery.priority, Delivery.due_at, Delivery.id)
+        .order_by(Delivery.priority, Delivery.id)
     )
     return [Claimed(r[0], r[1], r[2], str(r[3]), r[4], r[5]) for r in rows]
 

@@ -164,6 +164,30 @@ async def test_a_lease_keeps_others_off_until_it_expires(app: App, clock: FixedC
     assert later[0].attempts == 2
 
 
+async def test_a_headline_put_back_to_wait_is_not_overtaken_by_newer_ones(
+    app: App, clock: FixedClock
+) -> None:
+    await add_chat(app, "reader", (SubscriptionKind.ALL, ""))
+    await publish(app, draft(1, "먼저 온 기사"))
+    await run_matcher(app)
+    async with app.sessions() as session:  # claimed, then put back to wait for the chat's pace
+        [older] = await claim(session, owner="w1", now=clock.now(), lease=LEASE, limit=1)
+        await retry_later(
+            session, older.id, due_at=clock.now() + timedelta(seconds=3), reason="paced"
+        )
+        await session.commit()
+    clock.advance(seconds=1)
+    await publish(app, draft(2, "나중에 온 기사"))
+    await run_matcher(app)
+
+    clock.advance(seconds=5)
+    async with app.sessions() as session:
+        [first] = await claim(session, owner="w2", now=clock.now(), lease=LEASE, limit=1)
+        await session.commit()
+
+    assert first.id == older.id
+
+
 async def test_settled_rows_are_never_claimed_again(app: App, clock: FixedClock) -> None:
     for n in range(3):
         await add_chat(app, f"c{n}", (SubscriptionKind.ALL, ""))
