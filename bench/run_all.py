@@ -10,7 +10,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("bench.ingest", "bench.quality.run", "bench.fanout", "bench.search_speed")
+BENCHMARKS = (
+    "bench.ingest",
+    "bench.quality.run",
+    "bench.fanout",
+    "bench.latency",
+    "bench.search_speed",
+)
 
 if __name__ == "__main__":
     for module in BENCHMARKS:

@@ -6,6 +6,11 @@ an advisory lock on a connection of its own, and when it dies the lock goes with
 connection and another process takes over within a couple of seconds. SQLite is
 single-process, so a second `run` against the same file is refused with a clear message.
 
+The matcher does not wait out its idle time when it knows there is work: on PostgreSQL the
+leader LISTENs for the notification a trigger sends when article events are committed, by
+any writer (`newsbot.delivery.wakeup`); on SQLite the poller wakes it after storing articles.
+A matcher that writes deliveries wakes this process's dispatcher the same way.
+
 Stopping (Ctrl-C, SIGTERM) lets the current batch settle: a claimed delivery is either sent
 and marked, or left to its lease; never lost.
 """
@@ -24,15 +29,18 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from newsbot.app import App
 from newsbot.delivery.dispatcher import Dispatcher, DispatchReport, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import Platform
+from newsbot.delivery.wakeup import Listener
 from newsbot.errors import StoreError
 from newsbot.ingest.fetch import make_client
-from newsbot.ingest.poller import PollSettings, poll_due_feeds
+from newsbot.ingest.poller import FeedResult, PollSettings, poll_due_feeds
+from newsbot.store.articles import Outcome
 from newsbot.store.engine import backend_name, sync_url
 from newsbot.text.analyzer import default_analyzer
 
@@ -40,6 +48,8 @@ log = logging.getLogger(__name__)
 
 LEADER_LOCK_KEY = 0x6E657773  # "news"
 LEADER_RETRY_SECONDS = 2.0
+POLL_IDLE = 1.0  # seconds between looks for due feeds
+DISPATCH_IDLE = 0.2  # seconds between looks for due deliveries when nothing wakes the dispatcher
 
 
 def process_name() -> str:
@@ -70,32 +80,55 @@ def sqlite_single_process(database_url: str) -> Iterator[None]:
 @dataclass
 class Leadership:
     """Who polls and matches. Always this process on SQLite; on PostgreSQL, whoever holds
-    the advisory lock."""
+    the advisory lock.
+
+    The lock belongs to one database session, so this process leads exactly as long as that
+    session lives: `acquire` checks it is still there (PostgreSQL drops sessions on a restart,
+    a network cut or `pg_terminate_backend`, and then someone else may lead), and `release`
+    closes it for good instead of handing it back to the pool with the lock still held.
+    """
 
     app: App
     _connection: AsyncConnection | None = None
+    _turn: asyncio.Lock = field(default_factory=asyncio.Lock)  # the poll and match loops share it
 
     async def acquire(self) -> bool:
         if backend_name(self.app.settings.database_url) != "postgresql":
             return True
-        if self._connection is not None:
-            return True
-        connection = await self.app.engine.connect()
-        got = await connection.scalar(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}
-        )
-        await connection.commit()
-        if got:
-            self._connection = connection
-            log.info("this process leads: polling and matching")
-            return True
-        await connection.close()
-        return False
+        async with self._turn:
+            if self._connection is not None and await self._session_alive(self._connection):
+                return True
+            connection = await self.app.engine.connect()
+            got = await connection.scalar(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}
+            )
+            await connection.commit()
+            if got:
+                self._connection = connection
+                log.info("this process leads: polling and matching")
+                return True
+            await connection.close()
+            return False
+
+    async def _session_alive(self, connection: AsyncConnection) -> bool:
+        try:
+            await connection.exec_driver_sql("SELECT 1")
+            await connection.rollback()
+        except DBAPIError:
+            log.warning("the leader lock's database session was lost: no longer leading")
+            await self._close()
+            return False
+        return True
 
     async def release(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()  # closing the session releases the lock
-            self._connection = None
+        async with self._turn:
+            await self._close()
+
+    async def _close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.invalidate()  # not back to the pool: ending the session unlocks
+            await connection.close()
 
 
 class Frontend(Protocol):
@@ -114,6 +147,9 @@ class Service:
     # send, stopped before them, in `run` only.
     frontends: list[Frontend] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    # The match loop's timed pass when nothing wakes it (also how often a follower asks for
+    # the leader lock). The dispatcher's, for rows that come due by time, is DISPATCH_IDLE.
+    match_idle: float = LEADER_RETRY_SECONDS / 4
     dispatcher: Dispatcher = field(init=False)
 
     def __post_init__(self) -> None:
@@ -121,9 +157,15 @@ class Service:
             self.app.sessions, self.platforms, self.app.clock, self.dispatch_settings
         )
 
-    async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.stop.wait(), timeout=seconds)
+    async def _pause(self, seconds: float, wake: asyncio.Event | None) -> None:
+        """Idle for ``seconds``, or until the service stops or ``wake`` is set."""
+        waiters = [asyncio.ensure_future(e.wait()) for e in (self.stop, wake) if e is not None]
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            await asyncio.gather(*waiters, return_exceptions=True)
 
     async def match_all(self) -> int:
         """Match every queued event; returns the deliveries written."""
@@ -155,30 +197,57 @@ class Service:
             if not report.claimed or report.claimed == report.deferred:
                 return total
 
-    async def _loop(self, name: str, step: Callable[[], Awaitable[bool]], idle: float) -> None:
+    async def _loop(
+        self,
+        name: str,
+        step: Callable[[], Awaitable[bool]],
+        idle: float,
+        wake: asyncio.Event | None = None,
+    ) -> None:
         while not self.stop.is_set():
+            if wake is not None:
+                wake.clear()  # a wake-up that comes during this pass brings the next one
             try:
                 busy = await step()
             except Exception:  # one failing step must not end the bot; it retries
                 log.exception("%s loop failed; retrying", name)
                 busy = False
             if not busy:
-                await self._pause(idle)
+                await self._pause(idle, wake)
 
     async def run(self, *, lead: bool = True) -> None:
         leadership = Leadership(self.app)
         client = make_client(
             timeout=self.app.settings.http_timeout, user_agent=self.app.settings.http_user_agent
         )
+        match_wake, dispatch_wake = asyncio.Event(), asyncio.Event()
+        listener = None
+        if backend_name(self.app.settings.database_url) == "postgresql":
+            listener = Listener(self.app.engine, match_wake)
 
         async def poll_step() -> bool:
             if not await leadership.acquire():
                 return False
-            await poll_due_feeds(self.app.sessions, client, self.app.clock, self.poll_settings)
+            results = await poll_due_feeds(
+                self.app.sessions, client, self.app.clock, self.poll_settings
+            )
+            if _stored_any(results):
+                match_wake.set()  # the only wake-up on SQLite; on PostgreSQL a quicker one
             return False
 
         async def match_step() -> bool:
-            return await leadership.acquire() and await self.match_all() > 0
+            leading = await leadership.acquire()
+            if listener is not None:
+                if leading:
+                    listener.start()
+                else:
+                    await listener.stop()  # another process leads: its matcher listens
+            if not leading:
+                return False
+            written = await self.match_all()
+            if written:
+                dispatch_wake.set()
+            return written > 0
 
         async def dispatch_step() -> bool:
             report = await self.dispatcher.run_once()
@@ -187,11 +256,14 @@ class Service:
         for platform in self.platforms.values():
             await platform.start()
         started: list[Frontend] = []
-        loops = [self._loop("dispatch", dispatch_step, 0.2)]
+        loops = [
+            self._loop("dispatch", dispatch_step, DISPATCH_IDLE, dispatch_wake)
+            for _ in range(self.dispatch_settings.batches_in_flight)
+        ]
         if lead:
             loops += [
-                self._loop("poll", poll_step, 1.0),
-                self._loop("match", match_step, LEADER_RETRY_SECONDS / 4),
+                self._loop("poll", poll_step, POLL_IDLE),
+                self._loop("match", match_step, self.match_idle, match_wake),
             ]
         try:
             for frontend in self.frontends:
@@ -204,7 +276,14 @@ class Service:
                     await frontend.stop()
                 except Exception:
                     log.exception("stopping %s failed", type(frontend).__name__)
+            if listener is not None:
+                await listener.stop()
             await leadership.release()
             await client.aclose()
             for platform in self.platforms.values():
                 await platform.stop()
+
+
+def _stored_any(results: list[FeedResult]) -> bool:
+    """Whether polling queued article events (new or corrected articles) for the matcher."""
+    return any(r.counts[Outcome.NEW] or r.counts[Outcome.CORRECTED] for r in results)
