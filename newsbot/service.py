@@ -260,22 +260,40 @@ class Service:
             self._loop("dispatch", dispatch_step, DISPATCH_IDLE, dispatch_wake)
             for _ in range(self.dispatch_settings.batches_in_flight)
         ]
+
+        async def stop_frontends() -> None:
+            while started:
+                frontend = started.pop()
+                try:
+                    await frontend.stop()
+                except Exception:
+                    log.exception("stopping %s failed", type(frontend).__name__)
+
+        async def frontend_step() -> bool:
+            # Readers are served by the leader alone: Telegram answers a second long poll of
+            # the same bot with 409 Conflict, and one webhook server is enough.
+            leading = await leadership.acquire()
+            if leading and not started:
+                for frontend in self.frontends:
+                    await frontend.start()
+                    started.append(frontend)
+            elif not leading and started:
+                log.info("no longer leading: handing the readers' updates over")
+                await stop_frontends()
+            return False
+
         if lead:
             loops += [
                 self._loop("poll", poll_step, POLL_IDLE),
                 self._loop("match", match_step, self.match_idle, match_wake),
             ]
+            if self.frontends:
+                loops.append(self._loop("readers", frontend_step, LEADER_RETRY_SECONDS / 2))
         try:
-            for frontend in self.frontends:
-                await frontend.start()
-                started.append(frontend)
+            log.info("started: delivering%s", "; polling and matching when leading" if lead else "")
             await asyncio.gather(*loops)
         finally:
-            for frontend in reversed(started):
-                try:
-                    await frontend.stop()
-                except Exception:
-                    log.exception("stopping %s failed", type(frontend).__name__)
+            await stop_frontends()
             if listener is not None:
                 await listener.stop()
             await leadership.release()

@@ -34,7 +34,8 @@ from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 NEWSBOT = str(Path(sys.executable).parent / "newsbot")
 LEADS = "this process leads: polling and matching"
-READY = "telegram: reading updates by polling"  # logged just before the loops start
+READY = "started: delivering"  # logged just before the loops start
+READS_UPDATES = "telegram: reading updates by polling"
 TAKEOVER_BOUND = 15.0  # seconds; measured well under one on loopback
 CHAT = "5001"
 PLAIN = Analyzer(NoMorphemes())  # the test indexes on bigrams: loading Kiwi takes seconds
@@ -213,6 +214,9 @@ async def test_when_the_leader_is_killed_the_other_process_takes_over_and_nothin
 
     await publish(store, "first", "첫 번째 속보")
     await wait_for(lambda: times_sent(fake_telegram, "첫 번째 속보") >= 1, 10, bots)
+    # Readers' updates too: Telegram allows one long poll per bot.
+    assert any(READS_UPDATES in line for line in leader.log)
+    assert not any(READS_UPDATES in line for line in follower.log)
 
     killed_at = await leader.kill()
     await publish(store, "second", "두 번째 속보")
@@ -234,6 +238,7 @@ async def test_when_the_leader_is_killed_the_other_process_takes_over_and_nothin
     assert len(fake_telegram.delivered()) == 2
     assert code == 0, "".join(follower.log)
     assert not any("Traceback" in line for line in follower.log)
+    assert any(READS_UPDATES in line for line in follower.log)  # the survivor took them over
 
 
 async def test_a_feed_is_polled_by_the_leader_alone_and_by_the_survivor_after_it(
