@@ -26,6 +26,7 @@ from newsbot.ingest.drafts import ArticleDraft, Problem
 from newsbot.ingest.feeds import parse_feed
 from newsbot.ingest.records import record_to_draft
 from newsbot.ingest.urls import canonical_url
+from newsbot.search.index import OPTIMIZE_AFTER, optimize
 from newsbot.store.articles import Outcome, store_drafts
 from newsbot.store.views import ViewCount, find_article_ids, store_view_counts
 
@@ -141,6 +142,10 @@ async def import_articles(
     await _store(sessions, pending, report, clock)
     if fmt is Format.JSON and progress:
         progress(size)
+    written = sum(report.counts[o] for o in (Outcome.NEW, Outcome.CORRECTED, Outcome.UPDATED))
+    if written >= OPTIMIZE_AFTER:  # a big import leaves the search index fragmented
+        async with sessions() as session:
+            await optimize(session)
     if assumed_zone:
         report.notes.append(f"{assumed_zone} record(s) had dates without an offset: read as {zone}")
     return report

@@ -18,7 +18,7 @@ from newsbot.app import App
 from newsbot.ingest.drafts import ArticleDraft
 from newsbot.search import engine
 from newsbot.search.engine import CANDIDATES, SearchResult, search
-from newsbot.search.index import reindex, unindexed_count
+from newsbot.search.index import optimize, reindex, unindexed_count
 from newsbot.search.query import Mode
 from newsbot.search.snippet import Marked
 from newsbot.store.articles import Outcome, store_drafts
@@ -497,6 +497,30 @@ async def test_reindex_of_the_missing_touches_only_those(app: App) -> None:
 
         assert await reindex(session, KIWI, only_missing=True) == 1
         assert await unindexed_count(session) == 0
+
+
+async def test_optimizing_the_index_keeps_every_result_and_compacts_it(app: App) -> None:
+    await load_all(app, views=False)
+    async with app.sessions() as session:
+        await reindex(session, KIWI)  # every document rewritten: segments and delete markers
+        await reindex(session, KIWI)
+    before = [guids(await find(app, word)) for word in ("성남시는", "드론", "교통")]
+    segments_before = await fts_rows(app)
+
+    async with app.sessions() as session:
+        await optimize(session)
+
+    assert [guids(await find(app, word)) for word in ("성남시는", "드론", "교통")] == before
+    if segments_before:  # SQLite: measured 83 rows before, 29 after
+        assert await fts_rows(app) < segments_before / 2
+
+
+async def fts_rows(app: App) -> int:
+    """Rows of FTS5's segment table (SQLite); 0 where there is none."""
+    async with app.sessions() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            return 0
+        return int(await session.scalar(text("SELECT count(*) FROM search_fts_data")) or 0)
 
 
 async def test_without_kiwi_bigrams_alone_still_find_the_words(app: App) -> None:
