@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 ADMIN_STATUSES = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})
 ADMIN_CACHE_SECONDS = 60.0
+MAX_ADMIN_CACHE = 10_000
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 MAX_WEBHOOK_BODY = 1_000_000
 # The menu Telegram shows beside the text box, in each language.
@@ -293,6 +294,10 @@ class TelegramFrontend:
             log.warning("telegram: could not check admins of chat=%s: %s", chat_id, problem)
             return False
         allowed = member.status in ADMIN_STATUSES
+        if len(self._admins) > MAX_ADMIN_CACHE:  # forget the stale answers now and then
+            self._admins = {
+                k: v for k, v in self._admins.items() if now - v[1] < ADMIN_CACHE_SECONDS
+            }
         self._admins[key] = (allowed, now)
         return allowed
 
