@@ -20,7 +20,7 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.replies import MAX_TOKEN_BYTES, Button, ButtonPress, Command, Reply
+from handlers.replies import MAX_TOKEN_BYTES, Button, ButtonPress, Command, Reply, base36
 from newsbot.clock import Clock
 from newsbot.delivery.chat_settings import (
     ChatSettings,
@@ -96,16 +96,6 @@ def _hhmm(minute: int) -> str:
 
 def _fits(token: str) -> bool:
     return len(token.encode("utf-8")) <= MAX_TOKEN_BYTES
-
-
-def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-        if not number:
-            return out
 
 
 @dataclass(slots=True)
@@ -281,7 +271,7 @@ class ChatHandlers:
         self, locale: str, subscriptions: Sequence[Subscription]
     ) -> tuple[Button, ...]:
         buttons = [
-            Button("✕ " + _label(s, locale), f"uns:{_base36(s.id)}", row=n)
+            Button("✕ " + _label(s, locale), f"uns:{base36(s.id)}", row=n)
             for n, s in enumerate(subscriptions[:20])
         ]
         buttons.append(Button(t(locale, "button.unsubscribe_all"), "uns:all", row=len(buttons)))

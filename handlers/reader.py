@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.replies import ArticleCard, Button, ButtonPress, Command, Reply
+from handlers.replies import ArticleCard, Button, ButtonPress, Command, Reply, base36
 from newsbot.clock import Clock
 from newsbot.i18n import t
 from newsbot.ranking import Window, latest_articles, top_articles
@@ -108,7 +108,7 @@ class ReaderHandlers:
         if not result.hits:  # a stale button past the last page
             return await self._search_page(session, saved, pages, locale, edit=edit)
         buttons = []
-        token = f"sr:{_base36(saved.id)}"
+        token = f"sr:{base36(saved.id)}"
         if page > 1:
             buttons.append(Button(t(locale, "button.previous"), f"{token}:{page - 1}"))
         if page < pages:
@@ -222,13 +222,3 @@ def _when(moment: datetime, zone: ZoneInfo) -> str:
 
 def _short(query: str, limit: int = 40) -> str:
     return query if len(query) <= limit else query[: limit - 1] + "…"
-
-
-def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-        if not number:
-            return out

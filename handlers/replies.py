@@ -76,3 +76,14 @@ class ButtonPress:
     locale: str = "ko"
     chat_kind: str = "private"
     is_admin: bool = True
+
+
+def base36(number: int) -> str:
+    """Ids in button tokens: 2,000,000,000 is ``x2qxvk``, six bytes of Telegram's 64."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out

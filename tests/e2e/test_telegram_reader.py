@@ -288,6 +288,24 @@ async def test_a_group_greets_once_obeys_its_admins_and_forgets_when_removed(
     assert await inactive()
 
 
+async def test_readers_in_a_group_get_top_and_search_like_anyone(bot: Running) -> None:
+    member = 7003
+
+    top = await bot.answer(GROUP, "/top@newsbot_bot 3", user_id=member, chat_type="supergroup")
+    found = await bot.answer(GROUP, "/search 드론", user_id=member, chat_type="supergroup")
+    bot.fake.press_button(
+        GROUP,
+        found["message_id"],
+        token_of(found, lambda label, _: label == "다음 ▶"),
+        user_id=member,
+    )
+    await bot.fake.wait_for(lambda f: "(2/" in f.last_message(GROUP, found["message_id"])["text"])
+
+    assert top["text"].startswith("<b>가장 많이 본 뉴스 (오늘)</b>")
+    assert "<b>드론</b>" in found["text"]
+    assert len(bot.fake.sent_to(GROUP)) == 2  # the page turned in place
+
+
 async def test_an_admin_subscribes_a_channel_and_headlines_are_posted_there(
     bot: Running, app: App, clock: FixedClock
 ) -> None:
