@@ -1,8 +1,9 @@
 """Replies to readers as Telegram HTML with inline keyboards, within limits by construction.
 
 Every piece of text is escaped; matched words (character ranges from search) become <b>.
-The parsed text is counted as Telegram counts it, in UTF-16 code units, and cards that would
-pass ``MAX_TEXT`` are left out for a closing "…", so no reply can be refused as too long.
+The parsed text is counted in UTF-16 code units (at least Telegram's count) and the raw text
+in bytes; cards that would pass ``MAX_TEXT`` or ``MAX_RAW_BYTES`` are left out for a
+closing "…", so no reply can be refused as too long.
 Buttons carry tokens of at most 64 bytes already (handlers.replies.Button checks).
 """
 
@@ -16,6 +17,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.replies import ArticleCard, Button, Marks, Reply
 
 MAX_TEXT = 4096
+MAX_RAW_BYTES = 32_768  # the message as sent, markup and entities included
+MAX_HREF_BYTES = 1500
 MAX_HEADER = 300
 MAX_NOTICE = 1500
 MAX_TITLE = 200
@@ -68,7 +71,12 @@ def _card(card: ArticleCard) -> tuple[str, str]:
     if card.views is not None:
         meta_parts.append(f"👁 {card.views:,}")
     meta = " · ".join(p for p in meta_parts if p)
-    parts_html = [f'{rank}{breaking}<a href="{url}">{title_html}</a>', html.escape(meta)]
+    linked = (
+        f'<a href="{url}">{title_html}</a>'
+        if len(url.encode("utf-8")) <= MAX_HREF_BYTES
+        else title_html  # a URL that long would crowd out the message; the title stays
+    )
+    parts_html = [f"{rank}{breaking}{linked}", html.escape(meta)]
     parts_text = [f"{rank}{breaking}{title_text}", meta]
     if card.snippet:
         snippet = _flat(card.snippet)
@@ -92,15 +100,18 @@ def render_reply(reply: Reply) -> str:
         blocks_html.append(html.escape(notice))
         blocks_text.append(notice)
     used = units("\n\n".join(blocks_text))
+    used_bytes = len("\n\n".join(blocks_html).encode("utf-8"))
     reserve = units("\n\n" + ELLIPSIS)
     for card in reply.cards:
         card_html, card_text = _card(card)
         cost = units("\n\n" + card_text)
-        if used + cost + reserve > MAX_TEXT:
+        cost_bytes = len(("\n\n" + card_html).encode("utf-8"))
+        if used + cost + reserve > MAX_TEXT or used_bytes + cost_bytes + 16 > MAX_RAW_BYTES:
             blocks_html.append(ELLIPSIS)
             break
         blocks_html.append(card_html)
         used += cost
+        used_bytes += cost_bytes
     return "\n\n".join(blocks_html)
 
 
