@@ -196,14 +196,18 @@ class ChatHandlers:
 
     # --- /subscribe and /unsubscribe -----------------------------------------------------
 
+    async def _subscribe_menu(self, locale: str, *, edit: bool) -> Reply:
+        async with self.sessions() as session:
+            sections = await self._sections(session)
+        return Reply(
+            header=t(locale, "subscribe.usage"),
+            buttons=self._subscribe_buttons(locale, sections),
+            edit=edit,
+        )
+
     async def subscribe(self, command: Command) -> Reply:
         if not command.args:
-            async with self.sessions() as session:
-                sections = await self._sections(session)
-            return Reply(
-                header=t(command.locale, "subscribe.usage"),
-                buttons=self._subscribe_buttons(command.locale, sections),
-            )
+            return await self._subscribe_menu(command.locale, edit=False)
         async with self.sessions() as session:
             chat = await self._chat(session, command)
             known = set(await self._all_sections(session))
@@ -372,13 +376,7 @@ class ChatHandlers:
 
     async def _press_subscribe(self, press: ButtonPress, rest: str) -> Reply:
         if rest == "menu":  # from /settings: the same choices as /start, in place
-            async with self.sessions() as session:
-                sections = await self._sections(session)
-            return Reply(
-                header=t(press.locale, "subscribe.usage"),
-                buttons=self._subscribe_buttons(press.locale, sections),
-                edit=True,
-            )
+            return await self._subscribe_menu(press.locale, edit=True)
         if rest == "all":
             wanted = [(SubscriptionKind.ALL, "")]
         elif rest.startswith("s:") and rest[2:].strip():

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 LEADER_LOCK_KEY = 0x6E657773  # "news"
 LEADER_RETRY_SECONDS = 2.0
+SESSION_CHECK_SECONDS = LEADER_RETRY_SECONDS / 2
 POLL_IDLE = 1.0  # seconds between looks for due feeds
 DISPATCH_IDLE = 0.2  # seconds between looks for due deliveries when nothing wakes the dispatcher
 
@@ -91,13 +92,21 @@ class Leadership:
     app: App
     _connection: AsyncConnection | None = None
     _turn: asyncio.Lock = field(default_factory=asyncio.Lock)  # the poll and match loops share it
+    _checked_at: float = float("-inf")  # event-loop time the held session last answered
 
     async def acquire(self) -> bool:
         if backend_name(self.app.settings.database_url) != "postgresql":
             return True
         async with self._turn:
-            if self._connection is not None and await self._session_alive(self._connection):
-                return True
+            if self._connection is not None:
+                # Poll, match and reader loops all ask, the matcher on every busy pass: the
+                # session is checked at most every SESSION_CHECK_SECONDS, not on each call.
+                now = asyncio.get_running_loop().time()
+                if now - self._checked_at < SESSION_CHECK_SECONDS:
+                    return True
+                if await self._session_alive(self._connection):
+                    self._checked_at = now
+                    return True
             connection = await self.app.engine.connect()
             got = await connection.scalar(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}
@@ -105,6 +114,7 @@ class Leadership:
             await connection.commit()
             if got:
                 self._connection = connection
+                self._checked_at = asyncio.get_running_loop().time()
                 log.info("this process leads: polling and matching")
                 return True
             await connection.close()

@@ -31,12 +31,14 @@ MAX_HREF_BYTES = 1500
 _LABELS = {"breaking": "🔴 속보", "correction": "✏️ 정정"}
 
 
-def _trim(text: str, limit: int) -> str:
+def one_line(text: str, limit: int) -> str:
+    """White space folded to single spaces, cut to ``limit`` characters with a closing …"""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _link(url: str, text: str) -> str:
+def link(url: str, text: str) -> str:
+    """``text`` (already HTML) linked to ``url``, or left unlinked when the URL is too long."""
     href = html.escape(url, quote=True)
     if len(href.encode("utf-8")) > MAX_HREF_BYTES:
         return text
@@ -45,21 +47,21 @@ def _link(url: str, text: str) -> str:
 
 def render_headline(message: Outgoing, zone: ZoneInfo) -> str:
     when = message.published_at.astimezone(zone).strftime("%m-%d %H:%M")
-    section = _trim(message.section, MAX_SECTION) if message.section else None
+    section = one_line(message.section, MAX_SECTION) if message.section else None
     meta = " · ".join(part for part in (_LABELS.get(message.kind), section, when) if part)
-    title = html.escape(_trim(message.title, MAX_TITLE))
-    parts = [html.escape(meta), f"<b>{_link(message.url, title)}</b>"]
+    title = html.escape(one_line(message.title, MAX_TITLE))
+    parts = [html.escape(meta), f"<b>{link(message.url, title)}</b>"]
     if message.lead:
-        parts.append(html.escape(_trim(message.lead, MAX_LEAD)))
+        parts.append(html.escape(one_line(message.lead, MAX_LEAD)))
     return "\n".join(parts)
 
 
 def _away_item(headline: Headline, zone: ZoneInfo) -> str:
     when = headline.published_at.astimezone(zone).strftime("%m-%d %H:%M")
-    section = _trim(headline.section, MAX_SECTION) if headline.section else None
+    section = one_line(headline.section, MAX_SECTION) if headline.section else None
     meta = " · ".join(part for part in (section, when) if part)
-    title = html.escape(_trim(headline.title, MAX_AWAY_TITLE))
-    return f"• {_link(headline.url, title)}\n   {html.escape(meta)}"
+    title = html.escape(one_line(headline.title, MAX_AWAY_TITLE))
+    return f"• {link(headline.url, title)}\n   {html.escape(meta)}"
 
 
 def render_away(message: Outgoing, zone: ZoneInfo, language: str) -> str:

@@ -15,10 +15,10 @@ from itertools import groupby
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.replies import ArticleCard, Button, Marks, Reply
+from newsbot.platforms.telegram_render import link, one_line
 
 MAX_TEXT = 4096
 MAX_RAW_BYTES = 32_768  # the message as sent, markup and entities included
-MAX_HREF_BYTES = 1500
 MAX_HEADER = 300
 MAX_NOTICE = 1500
 MAX_TITLE = 200
@@ -31,10 +31,6 @@ ELLIPSIS = "…"
 def units(text: str) -> int:
     """Length as Telegram measures messages: UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _trim(text: str, limit: int) -> str:
@@ -64,22 +60,16 @@ def _with_marks(text: str, marks: Marks, limit: int) -> tuple[str, str]:
 def _card(card: ArticleCard) -> tuple[str, str]:
     """(HTML, visible text) of one article in a list."""
     title_html, title_text = _with_marks(card.title, card.title_marks, MAX_TITLE)
-    url = html.escape(card.url, quote=True)
     rank = f"{card.rank}. " if card.rank is not None else ""
     breaking = "🔴 " if card.is_breaking else ""
-    meta_parts = [_trim(_flat(card.section), MAX_SECTION) if card.section else "", card.published]
+    meta_parts = [one_line(card.section, MAX_SECTION) if card.section else "", card.published]
     if card.views is not None:
         meta_parts.append(f"👁 {card.views:,}")
     meta = " · ".join(p for p in meta_parts if p)
-    linked = (
-        f'<a href="{url}">{title_html}</a>'
-        if len(url.encode("utf-8")) <= MAX_HREF_BYTES
-        else title_html  # a URL that long would crowd out the message; the title stays
-    )
-    parts_html = [f"{rank}{breaking}{linked}", html.escape(meta)]
+    parts_html = [f"{rank}{breaking}{link(card.url, title_html)}", html.escape(meta)]
     parts_text = [f"{rank}{breaking}{title_text}", meta]
     if card.snippet:
-        snippet = _flat(card.snippet)
+        snippet = " ".join(card.snippet.split())
         marks = card.snippet_marks if snippet == card.snippet else ()
         snippet_html, snippet_text = _with_marks(snippet, marks, MAX_SNIPPET)
         parts_html.append(snippet_html)
@@ -120,7 +110,7 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
         return None
     rows = [
         [
-            InlineKeyboardButton(_trim(_flat(b.label), MAX_BUTTON_LABEL), callback_data=b.token)
+            InlineKeyboardButton(one_line(b.label, MAX_BUTTON_LABEL), callback_data=b.token)
             for b in row
         ]
         for _, row in groupby(sorted(buttons, key=lambda b: b.row), key=lambda b: b.row)
