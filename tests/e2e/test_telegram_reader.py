@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 
@@ -356,7 +357,17 @@ async def test_a_webhook_takes_updates_only_with_the_secret_token(
         missing = await fake_telegram.post_update_to(webhook.url, update, None)
         right = await fake_telegram.post_update_to(webhook.url, update, webhook.secret)
 
-        assert (wrong, missing, right) == (403, 403, 200)
+        async with (
+            aiohttp.ClientSession() as client,
+            client.post(
+                webhook.url,
+                data=b"{not json",
+                headers={"X-Telegram-Bot-Api-Secret-Token": webhook.secret},
+            ) as garbled,
+        ):
+            garbled_status = garbled.status
+
+        assert (wrong, missing, right, garbled_status) == (403, 403, 200, 400)
         reply = (await bot.said(READER, 1))[0]
         assert reply["text"].startswith("<b>최신 뉴스</b>")
         await asyncio.sleep(0.2)

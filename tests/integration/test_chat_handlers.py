@@ -190,6 +190,22 @@ async def test_unsubscribe_removes_one_or_offers_buttons(router: Router, app: Ap
     assert await subscriptions(app) == set()
 
 
+async def test_bad_subscriptions_and_forged_buttons_get_a_short_answer_and_change_nothing(
+    router: Router, app: App
+) -> None:
+    no_letters = await answer(router, say("subscribe", "!!!"))
+    forged = [
+        await router.press(press(token))
+        for token in ("sub:zzz", "uns:!!", "set:q:late-early", "set:lang:xx", "set:nope")
+    ]
+
+    assert no_letters.header.startswith("구독할 수 없습니다:")
+    assert [reply.toast if reply else None for reply in forged] == [
+        "지난 버튼입니다. 다시 시도해 주세요."
+    ] * 5
+    assert await subscriptions(app) == set()
+
+
 # --- groups -------------------------------------------------------------------------------
 
 
