@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import cast
+from typing import NamedTuple, Protocol, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import CursorResult, Table, and_, exists, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,10 +53,20 @@ class MatchReport:
     by_kind: dict[DeliveryKind, int] = field(default_factory=lambda: dict.fromkeys(DeliveryKind, 0))
 
 
+class Subscribed(Protocol):
+    """A subscription as far as matching needs it: an ORM row or a row of columns."""
+
+    @property
+    def chat_id(self) -> int: ...
+
+    @property
+    def value(self) -> str: ...
+
+
 class KeywordIndex:
     """Keyword subscriptions, each read into the bigram phrases its words must contain."""
 
-    def __init__(self, analyzer: Analyzer, subscriptions: Iterable[Subscription]) -> None:
+    def __init__(self, analyzer: Analyzer, subscriptions: Iterable[Subscribed]) -> None:
         self._phrases: list[tuple[int, list[str]]] = []
         for subscription in subscriptions:
             words = [analyzer.query_word(word) for word in subscription.value.split()]
@@ -105,25 +115,52 @@ async def _pending_events(session: AsyncSession, limit: int) -> list[ArticleEven
 
 
 class QuietHours:
-    """The chats that have quiet hours, read once per batch: when a headline may go."""
+    """The chats that have quiet hours, read once per batch with their all-news and section
+    subscriptions: which chats must have a headline held, and until when."""
 
-    def __init__(self, chats: Iterable[tuple[int, int | None, int | None, str]]) -> None:
+    def __init__(
+        self,
+        chats: Iterable[tuple[int, int | None, int | None, str]],
+        plain: Iterable[tuple[int, SubscriptionKind, str]] = (),
+    ) -> None:
         self._chats = {chat_id: (start, end, zone) for chat_id, start, end, zone in chats}
+        self._plain = list(plain)
 
     @classmethod
     async def load(cls, session: AsyncSession) -> QuietHours:
-        rows = await session.execute(
-            select(Chat.id, Chat.quiet_start, Chat.quiet_end, Chat.timezone).where(
-                Chat.active, Chat.quiet_start.is_not(None), Chat.quiet_end.is_not(None)
-            )
+        has_quiet_hours = and_(
+            Chat.active, Chat.quiet_start.is_not(None), Chat.quiet_end.is_not(None)
         )
-        return cls((r[0], r[1], r[2], r[3]) for r in rows)
+        chats = await session.execute(
+            select(Chat.id, Chat.quiet_start, Chat.quiet_end, Chat.timezone).where(has_quiet_hours)
+        )
+        plain = await session.execute(
+            select(Subscription.chat_id, Subscription.kind, Subscription.value)
+            .join(Chat, Chat.id == Subscription.chat_id)
+            .where(has_quiet_hours, Subscription.kind != SubscriptionKind.KEYWORD)
+        )
+        return cls(((r[0], r[1], r[2], r[3]) for r in chats), ((r[0], r[1], r[2]) for r in plain))
 
     def release(self, chat_id: int, now: datetime) -> datetime | None:
         """When this chat's quiet hours end, if ``now`` is inside them."""
         if (quiet := self._chats.get(chat_id)) is None:
             return None
         return quiet_release(now, *quiet)
+
+    def held(self, article: Article, now: datetime) -> dict[int, datetime]:
+        """Chats inside their quiet hours whose all-news or section subscription takes this
+        article, each with the time its headline may go."""
+        held: dict[int, datetime] = {}
+        for chat_id, kind, value in self._plain:
+            takes = kind is SubscriptionKind.ALL or value == article.section
+            if takes and chat_id not in held and (until := self.release(chat_id, now)):
+                held[chat_id] = until
+        return held
+
+
+class KeywordSubscription(NamedTuple):
+    chat_id: int
+    value: str
 
 
 def delivery_row(
@@ -165,6 +202,48 @@ async def insert_deliveries(session: AsyncSession, rows: list[dict[str, object]]
     return len((await session.execute(statement, rows)).all())
 
 
+async def insert_for_plain_subscribers(
+    session: AsyncSession, article: Article, kind: DeliveryKind, *, now: datetime
+) -> int:
+    """One row per active chat subscribed to all news or to the article's section, due now,
+    written by one INSERT … SELECT: a fan-out to 10,000 chats never leaves the database
+    (building those rows in Python took 1.9 s of a 10,000-chat fan-out on PostgreSQL).
+    Rows that exist already, held ones included, are kept as they are."""
+    table = cast(Table, Delivery.__table__)
+    takes = Subscription.kind == SubscriptionKind.ALL
+    if article.section is not None:
+        in_section = and_(
+            Subscription.kind == SubscriptionKind.SECTION, Subscription.value == article.section
+        )
+        takes = or_(takes, in_section)
+    values = {
+        "article_id": article.id,
+        "kind": kind,
+        "revision": 0,
+        "priority": PRIORITY[kind],
+        "state": DeliveryState.PENDING,
+        "due_at": now,
+        "attempts": 0,
+        "created_at": now,
+    }
+    columns = ["chat_id", *values]
+    chosen = (
+        select(Chat.id, *(literal(v, table.c[name].type) for name, v in values.items()))
+        .where(Chat.active, exists().where(Subscription.chat_id == Chat.id, takes))
+        .order_by(Chat.id)
+    )
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(table)
+        .from_select(columns, chosen)
+        .on_conflict_do_nothing(index_elements=["article_id", "chat_id", "kind", "revision"])
+    )
+    # SQLAlchemy keeps an INSERT's row count only when asked (PostgreSQL otherwise gives -1).
+    executed = await session.execute(statement, execution_options={"preserve_rowcount": True})
+    result = cast(CursorResult[tuple[()]], executed)
+    return result.rowcount
+
+
 async def match_pending(
     session: AsyncSession,
     analyzer: Analyzer,
@@ -173,18 +252,22 @@ async def match_pending(
     limit: int = BATCH,
     max_age: timedelta = DEFAULT_MAX_AGE,
 ) -> MatchReport:
-    """Match one batch of events; the caller commits (that is what makes it atomic)."""
+    """Match one batch of events; the caller commits (that is what makes it atomic).
+
+    Rows that need Python go first: keyword matches, and headlines held for chats inside
+    their quiet hours. Every other all-news and section subscriber is then written by the
+    database itself, which skips the chats that already have their row."""
     report = MatchReport()
     events = await _pending_events(session, limit)
     if not events:
         return report
-    active = select(Subscription).join(Chat, Chat.id == Subscription.chat_id).where(Chat.active)
-    subscriptions = list(await session.scalars(active))
-    keywords = KeywordIndex(
-        analyzer, (s for s in subscriptions if s.kind is SubscriptionKind.KEYWORD)
+    keyword_rows = await session.execute(
+        select(Subscription.chat_id, Subscription.value)
+        .join(Chat, Chat.id == Subscription.chat_id)
+        .where(Chat.active, Subscription.kind == SubscriptionKind.KEYWORD)
     )
+    keywords = KeywordIndex(analyzer, (KeywordSubscription(r[0], r[1]) for r in keyword_rows))
     quiet = await QuietHours.load(session)
-    plain = [s for s in subscriptions if s.kind is not SubscriptionKind.KEYWORD]
     articles = {
         a.id: a
         for a in await session.scalars(
@@ -202,32 +285,30 @@ async def match_pending(
                 report.stale += 1
                 continue
             kind = DeliveryKind.BREAKING if article.is_breaking else DeliveryKind.HEADLINE
-            chats = matching_chats(article, plain, keywords)
-            revision = 0
+            holds = kind is DeliveryKind.HEADLINE  # breaking news is never held
+            built: dict[int, datetime | None] = dict(quiet.held(article, now) if holds else {})
+            for chat_id in keywords.chats_for(article) - built.keys():
+                built[chat_id] = quiet.release(chat_id, now) if holds else None
+            rows = [
+                delivery_row(article.id, chat_id, kind, now=now, held_until=built[chat_id])
+                for chat_id in sorted(built)
+            ]
+            written = await insert_deliveries(session, rows)
+            written += await insert_for_plain_subscribers(session, article, kind, now=now)
         else:
             kind = DeliveryKind.CORRECTION
-            chats = set(
-                await session.scalars(
-                    select(Delivery.chat_id).where(
-                        Delivery.article_id == article.id,
-                        Delivery.state == DeliveryState.SENT,
-                        Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
-                    )
+            chats = await session.scalars(
+                select(Delivery.chat_id).where(
+                    Delivery.article_id == article.id,
+                    Delivery.state == DeliveryState.SENT,
+                    Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
                 )
             )
-            revision = event.revision
-        rows = [
-            delivery_row(
-                article.id,
-                chat_id,
-                kind,
-                now=now,
-                revision=revision,
-                held_until=quiet.release(chat_id, now) if kind is DeliveryKind.HEADLINE else None,
-            )
-            for chat_id in sorted(chats)
-        ]
-        written = await insert_deliveries(session, rows)
+            rows = [
+                delivery_row(article.id, chat_id, kind, now=now, revision=event.revision)
+                for chat_id in sorted(set(chats))
+            ]
+            written = await insert_deliveries(session, rows)
         report.deliveries += written
         report.by_kind[kind] += written
     await session.flush()

@@ -8,14 +8,14 @@ dispatcher paces proactively and honours retry_after itself (see newsbot.deliver
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
-import warnings
+from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -26,8 +26,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.request import BaseRequest, HTTPXRequest
-from telegram.warnings import PTBUserWarning
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from newsbot.delivery.outcomes import (
     AWAY,
@@ -46,8 +45,6 @@ from newsbot.platforms.telegram_render import render_message
 from newsbot.platforms.telegram_request import AiohttpRequest
 
 log = logging.getLogger(__name__)
-# PTB suggests Bot.send_message over do_api_request("sendMessage"); we want the raw answer.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _GONE = (
@@ -98,11 +95,51 @@ def previews(recipient: Recipient, message: Outgoing) -> bool:
     return recipient.link_previews and message.kind not in ("correction", AWAY)
 
 
+@dataclass(frozen=True, slots=True)
+class _Body:
+    """sendMessage's parameters but the chat, serialised: as PTB's form fields (its stock
+    HTTPX transport posts those) and as the tail of a JSON body (newsbot's aiohttp one)."""
+
+    fields: dict[str, str]
+    json_tail: bytes  # everything after '{"chat_id":…,'
+
+
 @functools.lru_cache(maxsize=512)
-def _rendered(message: Outgoing, timezone: str, language: str) -> str:
-    """A fan-out sends one article to thousands of chats: render it once per zone and
-    language, not once per chat."""
-    return render_message(message, ZoneInfo(timezone), language)
+def _body(message: Outgoing, timezone: str, language: str, link_previews: bool) -> _Body:
+    """A fan-out sends one article to thousands of chats: render and serialise it once per
+    zone, language and preview setting, not once per chat."""
+    fields = {
+        "text": render_message(message, ZoneInfo(timezone), language),
+        "parse_mode": "HTML",
+        "link_preview_options": json.dumps({"is_disabled": not link_previews}),
+    }
+    parameters = {**fields, "link_preview_options": {"is_disabled": not link_previews}}
+    tail = json.dumps(parameters, ensure_ascii=False, separators=(",", ":"))[1:]
+    return _Body(fields, tail.encode())
+
+
+# RequestData is marked final for type checkers only. Both transports read nothing but the
+# properties overridden here (and contains_files/multipart_data, left as they are: no files).
+class _SendMessage(RequestData):  # type: ignore[misc]
+    """One chat's sendMessage request around a shared ``_Body``: only the chat id is
+    serialised per send. PTB's own parameter building and JSON encoding cost about a
+    quarter of a fan-out's CPU (0.36 against 0.24-0.30 ms a message, measured here)."""
+
+    __slots__ = ("_body", "_chat_id")
+
+    def __init__(self, chat_id: str, body: _Body) -> None:
+        super().__init__()
+        self._chat_id = chat_id
+        self._body = body
+
+    @property
+    def json_parameters(self) -> dict[str, str]:
+        return {"chat_id": self._chat_id, **self._body.fields}
+
+    @property
+    def json_payload(self) -> bytes:
+        chat = json.dumps(self._chat_id, ensure_ascii=False).encode()
+        return b'{"chat_id":' + chat + b"," + self._body.json_tail
 
 
 class TelegramPlatform:
@@ -134,6 +171,7 @@ class TelegramPlatform:
             get_updates_request=AiohttpRequest(connections=1),
         )
         self.limits = limits or Limits()
+        self._send_url = f"{self.bot.base_url}/sendMessage"
 
     async def start(self) -> None:
         await self.bot.initialize()
@@ -142,21 +180,14 @@ class TelegramPlatform:
         await self.bot.shutdown()
 
     async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
-        text = _rendered(message, recipient.timezone, recipient.language)
-        # sendMessage through PTB's request pipeline (same errors, same transport), but the
-        # answer is read as JSON for its message_id only: building PTB's Message from it cost
-        # about 1.4 ms of CPU per send, the largest single cost of a fan-out.
+        body = _body(message, recipient.timezone, recipient.language, previews(recipient, message))
+        # Posted through the bot's own BaseRequest, so the transport, the timeouts and the
+        # mapping of Telegram's answers onto PTB's errors (RetryAfter, ChatMigrated,
+        # Forbidden …) are PTB's; only Bot.send_message's per-call parameter building and
+        # its Message parsing (about 1.4 ms a send) are skipped: we need the message id only.
         try:
-            sent = await self.bot.do_api_request(
-                "sendMessage",
-                api_kwargs={
-                    "chat_id": recipient.platform_chat_id,
-                    "text": text,
-                    "parse_mode": ParseMode.HTML,
-                    "link_preview_options": LinkPreviewOptions(
-                        is_disabled=not previews(recipient, message)
-                    ),
-                },
+            sent = await self.bot.request.post(
+                self._send_url, _SendMessage(recipient.platform_chat_id, body)
             )
         except TelegramError as exc:
             return outcome_of(exc)

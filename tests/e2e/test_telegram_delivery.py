@@ -7,6 +7,7 @@ NEWSBOT_TELEGRAM_API_URL-style base URL, and the dispatcher decides what each an
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -111,6 +112,33 @@ async def test_a_headline_arrives_as_escaped_html_with_the_message_id_kept(
     async with app.sessions() as session:
         message_id = await session.scalar(select(Delivery.platform_message_id))
     assert message_id == "1"
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+async def test_both_transports_send_the_same_request(
+    app: App, fake_telegram: FakeTelegram, transport: str
+) -> None:
+    """newsbot's aiohttp transport posts JSON and PTB's stock one posts form fields: the Bot
+    API must read the same message from both (the bench compares their speed)."""
+    platform = TelegramPlatform(
+        TOKEN, api_url=fake_telegram.api_url, limits=FAST, transport=transport
+    )
+    await platform.start()
+    try:
+        await setup(app, ["1002"])
+        await dispatcher(app, platform).run_once()
+    finally:
+        await platform.stop()
+
+    [sent] = fake_telegram.delivered("1002")
+    options = sent["link_preview_options"]
+    assert (sent["chat_id"], sent["parse_mode"]) == ("1002", "HTML")
+    assert sent["text"] == (
+        "행정 · 11-23 11:55\n"
+        '<b><a href="https://news.example.kr/a/1">성남시 &lt;드론&gt; &amp; 교통</a></b>\n'
+        "판교에서 &quot;첫&quot; 비행"
+    )
+    assert (json.loads(options) if isinstance(options, str) else options) == {"is_disabled": False}
 
 
 async def test_a_429_storm_loses_nothing_and_doubles_nothing(

@@ -94,6 +94,34 @@ async def test_a_new_article_reaches_all_news_section_and_keyword_subscribers_on
     assert sports not in chats
 
 
+async def test_a_chat_taking_the_article_three_ways_gets_it_once(app: App) -> None:
+    both = await add_chat(
+        app,
+        "both",
+        (SubscriptionKind.ALL, ""),
+        (SubscriptionKind.SECTION, "행정"),
+        (SubscriptionKind.KEYWORD, "드론"),
+    )
+    await publish(app, draft(1, "드론전문의용소방대 공식 출범", section="행정"))
+
+    assert await run_matcher(app) == 1
+    assert [(chat, kind) for _, chat, kind, _ in await deliveries(app)] == [
+        (both, DeliveryKind.HEADLINE)
+    ]
+
+
+async def test_inactive_chats_and_unsubscribed_sections_get_nothing(app: App) -> None:
+    gone = await add_chat(app, "gone", (SubscriptionKind.ALL, ""))
+    await add_chat(app, "sports", (SubscriptionKind.SECTION, "스포츠"))
+    async with app.sessions() as session:
+        await deactivate_chat(session, gone, reason="blocked by the user", now=app.clock.now())
+        await session.commit()
+    await publish(app, draft(1, "행정 소식", section="행정"))
+
+    assert await run_matcher(app) == 0
+    assert await deliveries(app) == []
+
+
 async def test_keywords_are_read_like_search_words(app: App) -> None:
     city = await add_chat(app, "city", (SubscriptionKind.KEYWORD, "성남시는"))
     both = await add_chat(app, "both", (SubscriptionKind.KEYWORD, "성남시 드론"))

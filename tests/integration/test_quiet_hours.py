@@ -21,7 +21,7 @@ from newsbot.delivery.dispatcher import AWAY_LISTED, Dispatcher, DispatchSetting
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import AWAY, Outcome, Outgoing, Recipient, Transient
 from newsbot.delivery.pacing import Limits, Pacer
-from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe
+from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe, unsubscribe
 from newsbot.ingest.drafts import ArticleDraft
 from newsbot.store.articles import store_drafts
 from newsbot.store.delivery_models import Chat, ChatKind, Delivery, DeliveryState, SubscriptionKind
@@ -88,10 +88,11 @@ class Rig:
             await session.commit()
 
     async def rows(self) -> list[tuple[DeliveryState, datetime, str | None]]:
+        """Outbox rows in the order their chats were added, then as written."""
         async with self.app.sessions() as session:
             found = await session.execute(
                 select(Delivery.state, Delivery.due_at, Delivery.platform_message_id).order_by(
-                    Delivery.id
+                    Delivery.chat_id, Delivery.id
                 )
             )
             return [(s, d, m) for s, d, m in found]
@@ -140,6 +141,36 @@ async def test_a_headline_at_night_in_seoul_is_held_until_seven_in_the_morning(r
     report = await rig.dispatcher.run_once()
 
     assert report.claimed == 0
+    assert await rig.rows() == [(DeliveryState.HELD, SEOUL_SEVEN, None)]
+
+
+async def test_a_chat_taking_a_headline_several_ways_at_night_has_it_held_once(
+    rig: Rig,
+) -> None:
+    chat_id = await rig.chat("seoul")
+    async with rig.app.sessions() as session:
+        chat = await session.get_one(Chat, chat_id)
+        await subscribe(session, chat, SubscriptionKind.SECTION, "행정", now=rig.clock.now())
+        await subscribe(session, chat, SubscriptionKind.KEYWORD, "소식", now=rig.clock.now())
+        await session.commit()
+    rig.clock.set(SEOUL_MIDNIGHT)
+
+    await rig.publish("자정의 소식")
+
+    assert await rig.rows() == [(DeliveryState.HELD, SEOUL_SEVEN, None)]
+
+
+async def test_a_keyword_subscriber_at_night_has_its_headline_held(rig: Rig) -> None:
+    chat_id = await rig.chat("seoul")
+    async with rig.app.sessions() as session:
+        chat = await session.get_one(Chat, chat_id)
+        await unsubscribe(session, chat)
+        await subscribe(session, chat, SubscriptionKind.KEYWORD, "소식", now=rig.clock.now())
+        await session.commit()
+    rig.clock.set(SEOUL_MIDNIGHT)
+
+    await rig.publish("자정의 소식", "다른 이야기")
+
     assert await rig.rows() == [(DeliveryState.HELD, SEOUL_SEVEN, None)]
 
 
