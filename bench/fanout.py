@@ -27,6 +27,7 @@ import psycopg
 from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
 
+from newsbot import event_loop
 from newsbot.app import open_app
 from newsbot.clock import SystemClock
 from newsbot.config import Settings
@@ -181,7 +182,7 @@ def main() -> None:
                     else:
                         name, url = _pg(args.postgres)
                     try:
-                        figures = asyncio.run(
+                        figures = event_loop.run(
                             run(url, chats, port, transport.split()[0].rstrip(","), limits)
                         )
                     finally:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import click
 
+from newsbot import event_loop
 from newsbot.app import index_missing, open_app
 from newsbot.cli.root import settings_of
 from newsbot.store import migrate
@@ -33,7 +32,7 @@ def upgrade(ctx: click.Context) -> None:
         async with open_app(settings) as app:
             return await index_missing(app)
 
-    indexed = asyncio.run(fill_index())
+    indexed = event_loop.run(fill_index())
     if indexed:
         click.echo(f"indexed {indexed} articles for search")
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
 
-from newsbot import __version__
+from newsbot import __version__, event_loop
 from newsbot.app import App, index_missing, open_app, prepare_store
 from newsbot.config import Settings, load_settings
 from newsbot.logs import setup_logging
@@ -52,4 +51,4 @@ def run_with_app(ctx: click.Context, work: Callable[[App], Awaitable[T]]) -> T:
                 await index_missing(app)
             return await work(app)
 
-    return asyncio.run(runner())
+    return event_loop.run(runner())
