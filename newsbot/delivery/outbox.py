@@ -30,10 +30,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.store.delivery_models import Chat, Delivery, DeliveryState
+
+# Spelled out, not bound, so that a prepared statement's generic plan on PostgreSQL can use
+# the partial indexes of pending and held rows (migration 0008) too, rather than read and
+# sort every such row per claim.
+PENDING = Delivery.state == literal_column(f"'{DeliveryState.PENDING.value}'")
+HELD = Delivery.state == literal_column(f"'{DeliveryState.HELD.value}'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +64,7 @@ async def claim(
     query = (
         select(Delivery.id)
         .where(
-            Delivery.state == DeliveryState.PENDING,
+            PENDING,
             Delivery.due_at <= now,
             or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at < now),
         )
@@ -100,7 +106,7 @@ async def claim_held(
     all of them; the caller commits at once (that ends the chat-row locks too).
     """
     free = or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at < now)
-    due = (Delivery.state == DeliveryState.HELD, Delivery.due_at <= now, free)
+    due = (HELD, Delivery.due_at <= now, free)
     chats = list(
         await session.scalars(
             select(Delivery.chat_id).where(*due).group_by(Delivery.chat_id).limit(limit)

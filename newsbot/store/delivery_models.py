@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -125,7 +126,22 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("article_id", "chat_id", "kind", "revision"),
-        Index("ix_deliveries_due", "state", "priority", "due_at"),
+        # What claims walk (migration 0008): pending rows in claim order, held rows by
+        # chat. Queries spell the state out as a literal (see newsbot.delivery.outbox).
+        Index(
+            "ix_deliveries_claim",
+            "priority",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+        Index(
+            "ix_deliveries_held",
+            "chat_id",
+            "due_at",
+            postgresql_where=text("state = 'held'"),
+            sqlite_where=text("state = 'held'"),
+        ),
         Index("ix_deliveries_chat_state", "chat_id", "state"),
     )
 
