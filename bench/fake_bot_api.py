@@ -15,6 +15,7 @@ import time
 
 from aiohttp import web
 
+from newsbot import event_loop
 from tests.fakes.telegram_api import FakeTelegram
 
 
@@ -51,4 +52,4 @@ async def serve(*, arrivals: bool = False) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arrivals", action="store_true", help="print each sendMessage's arrival")
-    asyncio.run(serve(arrivals=parser.parse_args().arrivals))
+    event_loop.run(serve(arrivals=parser.parse_args().arrivals))
