@@ -54,6 +54,8 @@ MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
 DEFER_AFTER = 1.0  # a chat that must wait longer than this goes back to the table
 SETTLE_EVERY = 25  # outcomes stored together while a batch is still sending
+UNSTORED_MAX = 4 * SETTLE_EVERY  # sent or sending, not yet stored: a batch waits beyond this
+STORE_RETRY_SECONDS = 0.5
 AWAY_LISTED = 10  # headlines named in one "while you were away" message; the rest are counted
 
 
@@ -263,50 +265,79 @@ class Dispatcher:
             jobs = await _load_jobs(session, [c.id for c in claimed])
             jobs += await _load_groups(session, groups)
 
-        # Outcomes are stored as they come, a few dozen at a time, not when the whole batch
-        # is done: a process killed mid-batch then resends only what it sent since the last
-        # store (measured with kill -9 mid fan-out: 120-330 duplicates when the batch settled
-        # at its end; see tests/e2e/test_crash_and_workers.py). Leases cover the rest.
-        done: list[tuple[_Job, Outcome | _Deferred]] = []
-        storing = asyncio.Lock()
-
-        async def store() -> None:
-            async with storing:
-                results, done[:] = list(done), []
-                if not results:
-                    return
-                try:
-                    await self._settle(results, report)
-                except BaseException:
-                    done.extend(results)
-                    raise
-
-        waiting = collections.deque(jobs)
-
-        async def sender() -> None:
-            while waiting:
-                job = waiting.popleft()
-                async with self._gate:
-                    outcome = await self._send(job)
-                done.append((job, outcome))
-                if len(done) >= SETTLE_EVERY and not storing.locked():
-                    try:
-                        await store()
-                    except Exception:  # kept for the store at the end of the batch
-                        log.exception("could not store delivery outcomes yet; trying again")
-
         heartbeat = asyncio.create_task(self._keep_leases(ids))
         try:
-            # A few senders take jobs in turn, rather than a task per job all queueing on
-            # the gate: a fan-out claims hundreds of rows per batch.
-            senders = min(len(jobs), self.settings.concurrency)
-            await asyncio.gather(*(sender() for _ in range(senders)))
-            await store()  # leases are held until every outcome is stored
+            await self._send_and_store(jobs, report)  # leases held until all is stored
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
         return report
+
+    async def _send_and_store(self, jobs: list[_Job], report: DispatchReport) -> None:
+        """Send a batch's jobs and store their outcomes as they come.
+
+        Outcomes sent but not yet stored are what a process killed at that moment sends
+        again after a restart (the platforms have no idempotency key), so they are bounded:
+        a storer writes them SETTLE_EVERY or more at a time while the batch is still
+        sending, and senders take no new job while UNSTORED_MAX are waiting or being
+        written. Before this, with the event loop busy sending, one store of 25 rows took
+        up to 650 ms on SQLite while hundreds more were sent, and a kill -9 mid fan-out
+        doubled up to 370 of 5,000 messages.
+        """
+        waiting = collections.deque(jobs)
+        done: list[tuple[_Job, Outcome | _Deferred]] = []
+        unstored = 0  # in ``done`` or being written
+        sending = True
+        wake, room = asyncio.Event(), asyncio.Event()
+
+        async def storer() -> None:
+            nonlocal unstored
+            while sending or done:
+                await wake.wait()
+                wake.clear()
+                if not done:
+                    continue
+                results, done[:] = list(done), []
+                try:
+                    await self._settle(results, report)
+                except Exception:
+                    done[:0] = results
+                    if not sending:
+                        raise  # the batch is over: its leases will run out, nothing is lost
+                    log.exception("could not store delivery outcomes yet; trying again")
+                    await self._sleep(STORE_RETRY_SECONDS)
+                    wake.set()
+                else:
+                    unstored -= len(results)
+                room.set()
+
+        async def sender() -> None:
+            nonlocal unstored
+            while waiting:
+                while unstored >= UNSTORED_MAX:
+                    room.clear()
+                    await room.wait()
+                if not waiting:
+                    return
+                job = waiting.popleft()
+                unstored += 1
+                async with self._gate:
+                    outcome = await self._send(job)
+                done.append((job, outcome))
+                if len(done) >= SETTLE_EVERY:
+                    wake.set()
+
+        storing = asyncio.create_task(storer())
+        try:
+            # A few senders take jobs in turn, rather than a task per job all queueing on
+            # the gate: a fan-out claims hundreds of rows per batch.
+            senders = min(len(jobs), self.settings.concurrency)
+            await asyncio.gather(*(sender() for _ in range(senders)))
+        finally:
+            sending = False
+            wake.set()
+            await storing
 
     async def _keep_leases(self, ids: list[int]) -> None:
         """Renew this batch's leases while it is being sent, so a slow batch is never

@@ -3,29 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 
 from newsbot.app import App
 from newsbot.clock import FixedClock
-from newsbot.delivery.dispatcher import MAX_ATTEMPTS, Dispatcher, DispatchSettings
+from newsbot.delivery.dispatcher import MAX_ATTEMPTS, UNSTORED_MAX, Dispatcher, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import (
     ChatGone,
     ChatMoved,
+    Outcome,
+    Outgoing,
     PermanentFailure,
     RateLimited,
+    Recipient,
     Transient,
 )
 from newsbot.delivery.pacing import Limits, Pacer
 from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe
 from newsbot.ingest.drafts import ArticleDraft
 from newsbot.store.articles import store_drafts
-from newsbot.store.delivery_models import Chat, ChatKind, Delivery, DeliveryState, SubscriptionKind
+from newsbot.store.delivery_models import (
+    Chat,
+    ChatKind,
+    Delivery,
+    DeliveryState,
+    Subscription,
+    SubscriptionKind,
+)
 from newsbot.text.analyzer import default_analyzer
 from tests.fakes.platform import RecordingPlatform
 
@@ -274,3 +285,67 @@ async def test_a_correction_names_the_message_it_corrects(rig: Rig) -> None:
     assert correction.title == "성남시 예산 4조1천억"
     assert correction.replaces_message_id == "m1"
     assert first.kind == "headline"
+
+
+@dataclass
+class CrashWitness(RecordingPlatform):
+    """A platform that keeps the event loop as busy as a fast fan-out does (each send costs
+    a millisecond of CPU), and now and then counts the messages already sent that the outbox
+    does not show as sent: what a process killed at that moment would send again."""
+
+    app: App | None = None
+    worst: int = 0
+
+    async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
+        assert self.app is not None
+        if len(self.sent) % 10 == 0:
+            async with self.app.sessions() as session:
+                stored = await session.scalar(
+                    select(func.count()).where(Delivery.state == DeliveryState.SENT)
+                )
+            self.worst = max(self.worst, len(self.sent) - (stored or 0))
+        busy_until = time.perf_counter() + 0.001
+        while time.perf_counter() < busy_until:
+            pass
+        await asyncio.sleep(0)
+        return await super().send(recipient, message)
+
+
+async def test_what_a_crash_would_send_again_stays_bounded_however_busy_the_loop(
+    app: App, clock: FixedClock
+) -> None:
+    now = clock.now()
+    async with app.sessions() as session:
+        await session.execute(
+            insert(Chat),
+            [
+                {
+                    "platform": "test",
+                    "platform_chat_id": f"c{n}",
+                    "kind": ChatKind.PRIVATE,
+                    "language": "ko",
+                    "timezone": "Asia/Seoul",
+                    "active": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in range(500)
+            ],
+        )
+        await session.execute(
+            insert(Subscription),
+            [
+                {"chat_id": c, "kind": SubscriptionKind.ALL, "value": "", "created_at": now}
+                for c in await session.scalars(select(Chat.id))
+            ],
+        )
+        await session.commit()
+    witness = CrashWitness(limits=Limits(1e6, 1e6, 1e6), app=app)
+    settings = DispatchSettings(owner="w", batch=500, concurrency=32)
+    dispatcher = Dispatcher(app.sessions, {"test": witness}, clock, settings)
+    await Rig(app, clock, witness, Ticker(), dispatcher).publish(1, "모두에게")
+
+    report = await dispatcher.run_once()
+
+    assert report.sent == 500
+    assert witness.worst <= UNSTORED_MAX + settings.concurrency
