@@ -54,7 +54,7 @@ MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
 DEFER_AFTER = 1.0  # a chat that must wait longer than this goes back to the table
 SETTLE_EVERY = 25  # outcomes stored together while a batch is still sending
-UNSTORED_MAX = 4 * SETTLE_EVERY  # sent or sending, not yet stored: a batch waits beyond this
+UNSTORED_MAX = 4 * SETTLE_EVERY  # sending or sent, not yet stored: a batch waits at this
 STORE_RETRY_SECONDS = 0.5
 AWAY_LISTED = 10  # headlines named in one "while you were away" message; the rest are counted
 
@@ -280,8 +280,8 @@ class Dispatcher:
         Outcomes sent but not yet stored are what a process killed at that moment sends
         again after a restart (the platforms have no idempotency key), so they are bounded:
         a storer writes them SETTLE_EVERY or more at a time while the batch is still
-        sending, and senders take no new job while UNSTORED_MAX are waiting or being
-        written. Before this, with the event loop busy sending, one store of 25 rows took
+        sending, and senders take no new job while UNSTORED_MAX are in flight, waiting or
+        being written. Before this, with the event loop busy sending, one store of 25 rows took
         up to 650 ms on SQLite while hundreds more were sent, and a kill -9 mid fan-out
         doubled up to 370 of 5,000 messages.
         """

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from newsbot.app import App
-from newsbot.delivery.dispatcher import DispatchSettings
+from newsbot.delivery.dispatcher import UNSTORED_MAX, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.ingest.drafts import ArticleDraft
 from newsbot.store.articles import store_drafts
@@ -30,8 +30,9 @@ from newsbot.text.analyzer import default_analyzer
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 NEWSBOT = str(Path(sys.executable).parent / "newsbot")
-# The most one process can have in flight: its claim size times the batches it works on.
-IN_FLIGHT = DispatchSettings(owner="").batch * DispatchSettings(owner="").batches_in_flight
+# The most one process can have sent (or be sending) without having stored it: what each
+# batch may have unstored, times the batches it works on at once.
+IN_FLIGHT = UNSTORED_MAX * DispatchSettings(owner="").batches_in_flight
 
 
 async def fan_out_to(app: App, count: int) -> list[str]:

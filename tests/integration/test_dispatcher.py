@@ -299,11 +299,12 @@ class CrashWitness(RecordingPlatform):
     async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
         assert self.app is not None
         if len(self.sent) % 10 == 0:
+            sent = len(self.sent)  # counted first: more may be sent while the query runs
             async with self.app.sessions() as session:
                 stored = await session.scalar(
                     select(func.count()).where(Delivery.state == DeliveryState.SENT)
                 )
-            self.worst = max(self.worst, len(self.sent) - (stored or 0))
+            self.worst = max(self.worst, sent - (stored or 0))
         busy_until = time.perf_counter() + 0.001
         while time.perf_counter() < busy_until:
             pass
@@ -348,4 +349,4 @@ async def test_what_a_crash_would_send_again_stays_bounded_however_busy_the_loop
     report = await dispatcher.run_once()
 
     assert report.sent == 500
-    assert witness.worst <= UNSTORED_MAX + settings.concurrency
+    assert witness.worst <= UNSTORED_MAX  # sends in flight included
