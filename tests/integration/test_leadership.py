@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from newsbot.app import App, open_app
-from newsbot.service import LEADER_LOCK_KEY, LEADER_RETRY_SECONDS, Leadership
+from newsbot.service import LEADER_KEEPALIVES, LEADER_LOCK_KEY, LEADER_RETRY_SECONDS, Leadership
 from tests.conftest import make_settings
 
 # One leader among processes is a PostgreSQL matter: on SQLite the only process leads.
@@ -98,3 +98,23 @@ async def test_a_leader_whose_session_was_dropped_stops_leading(
     await second.release()
     assert await soon(first.acquire)  # and it can lead again later
     await first.release()
+
+
+async def test_the_leaders_session_has_the_server_notice_a_dead_host_within_seconds(
+    two_apps: tuple[App, App],
+) -> None:
+    """A host that dies outright sends no FIN: only the server's keepalive probes end the
+    session, and with it the lock (two hours by PostgreSQL's default settings)."""
+    leader = Leadership(two_apps[0])
+    assert await leader.acquire()
+    connection = leader._connection  # the session that holds the lock
+    assert connection is not None
+
+    shown = {
+        setting: int((await connection.exec_driver_sql(f"SHOW {setting}")).scalar_one())
+        for setting in LEADER_KEEPALIVES
+    }
+
+    assert shown == LEADER_KEEPALIVES  # on TCP; PostgreSQL shows 0 on a Unix socket
+    assert shown["tcp_keepalives_idle"] + 3 * shown["tcp_keepalives_interval"] <= 30
+    await leader.release()
