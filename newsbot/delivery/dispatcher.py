@@ -53,8 +53,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
 DEFER_AFTER = 1.0  # a chat that must wait longer than this goes back to the table
-SETTLE_EVERY = 25  # outcomes stored together while a batch is still sending
-UNSTORED_MAX = 4 * SETTLE_EVERY  # sending or sent, not yet stored: a batch waits at this
+SETTLE_EVERY = 50  # outcomes stored together while a batch is still sending
+UNSTORED_MAX = 2 * SETTLE_EVERY  # sending or sent, not yet stored: a batch waits at this
 STORE_RETRY_SECONDS = 0.5
 AWAY_LISTED = 10  # headlines named in one "while you were away" message; the rest are counted
 
@@ -281,9 +281,10 @@ class Dispatcher:
         again after a restart (the platforms have no idempotency key), so they are bounded:
         a storer writes them SETTLE_EVERY or more at a time while the batch is still
         sending, and senders take no new job while UNSTORED_MAX are in flight, waiting or
-        being written. Before this, with the event loop busy sending, one store of 25 rows took
-        up to 650 ms on SQLite while hundreds more were sent, and a kill -9 mid fan-out
-        doubled up to 370 of 5,000 messages.
+        being written. Before this, with the event loop busy sending, one store of 25 rows
+        took up to 650 ms on SQLite while hundreds more were sent, and a kill -9 mid fan-out
+        doubled up to 370 of 5,000 messages. Each store costs about 1.7 ms of CPU whatever
+        its size, hence 50 at a time rather than 25 (0.165 against 0.20 ms a message).
         """
         waiting = collections.deque(jobs)
         done: list[tuple[_Job, Outcome | _Deferred]] = []
