@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from handlers.chats import ChatHandlers
 from handlers.reader import ReaderHandlers
@@ -36,7 +36,7 @@ from newsbot.platforms.telegram import TelegramPlatform
 from newsbot.platforms.telegram_bot import TelegramFrontend, WebhookConfig
 from newsbot.service import Service
 from newsbot.store.articles import store_drafts
-from newsbot.store.delivery_models import Chat
+from newsbot.store.delivery_models import Chat, Delivery
 from newsbot.text.analyzer import default_analyzer
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.helpers import load_samples
@@ -69,6 +69,18 @@ class Running:
         before = len(self.fake.sent_to(chat))
         self.fake.send_update(chat, text, **kwargs)
         return (await self.said(chat, before + 1))[before]
+
+
+async def deliveries_to(app: App, chat: int) -> int:
+    """Outbox rows for a chat: what the dispatcher will send there besides replies."""
+    async with app.sessions() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .join(Chat, Chat.id == Delivery.chat_id)
+            .where(Chat.platform_chat_id == str(chat))
+        )
+        return int(count or 0)
 
 
 def _free_port() -> int:
@@ -259,12 +271,18 @@ async def test_a_group_greets_once_obeys_its_admins_and_forgets_when_removed(
     refused = await bot.answer(
         GROUP, "/subscribe@newsbot_bot 드론", user_id=member, chat_type="supergroup"
     )
-    accepted = await bot.answer(GROUP, "/subscribe 드론", user_id=admin, chat_type="supergroup")
+    before = len(bot.fake.sent_to(GROUP))
+    bot.fake.send_update(GROUP, "/subscribe 드론", user_id=admin, chat_type="supergroup")
+    await bot.said(GROUP, before + 1)
+    # The confirmation and the latest matching headlines, in whatever order they arrive.
+    queued = await deliveries_to(app, GROUP)
+    accepted = (await bot.said(GROUP, before + 1 + queued))[before:]
     bot.fake.send_update(GROUP, "/top@some_other_bot", user_id=member, chat_type="supergroup")
     listed = await bot.answer(GROUP, "/list@newsbot_bot", user_id=member, chat_type="supergroup")
 
     assert "관리자만 바꿀 수 있습니다" in refused["text"]
-    assert "구독했습니다: 키워드 ‘드론’" in accepted["text"]
+    assert queued >= 1
+    assert ["구독했습니다: 키워드 ‘드론’" in m["text"] for m in accepted].count(True) == 1
     assert listed["text"].startswith("<b>받는 뉴스 1개</b>")  # the other bot's /top: no reply
 
     bot.fake.push_update(
