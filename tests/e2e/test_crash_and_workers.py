@@ -127,11 +127,11 @@ async def stop(process: asyncio.subprocess.Process) -> bytes:
 async def test_a_worker_killed_mid_fan_out_loses_nothing_and_doubles_little(
     app: App, fake_telegram: FakeTelegram, database_url: str, tmp_path: Path
 ) -> None:
-    chats = await fan_out_to(app, 5000)
+    chats = await fan_out_to(app, 10_000)
     env = environment(database_url, fake_telegram)
 
     first = await start("run", env, tmp_path)
-    await wait_for(lambda: len(fake_telegram.delivered()) >= 1500, 120)
+    await wait_for(lambda: len(fake_telegram.delivered()) >= 3000, 120)
     first.send_signal(signal.SIGKILL)
     await first.wait()
     at_kill = len(fake_telegram.delivered())
@@ -142,7 +142,7 @@ async def test_a_worker_killed_mid_fan_out_loses_nothing_and_doubles_little(
 
     received = Counter(r["chat_id"] for r in fake_telegram.delivered())
     duplicates = sum(received.values()) - len(chats)
-    print(f"\nkill -9 after {at_kill} of 5000 sends: {duplicates} duplicates")
+    print(f"\nkill -9 after {at_kill} of 10,000 sends: {duplicates} duplicates")
     assert set(received) == set(chats)  # nothing lost
     assert duplicates <= IN_FLIGHT  # at most what was in flight at the kill
     assert b"Traceback" not in err
@@ -152,13 +152,13 @@ async def test_a_worker_killed_mid_fan_out_loses_nothing_and_doubles_little(
 async def test_a_run_stopped_mid_fan_out_and_restarted_sends_each_message_once(
     app: App, fake_telegram: FakeTelegram, database_url: str, tmp_path: Path
 ) -> None:
-    chats = await fan_out_to(app, 1000)
+    chats = await fan_out_to(app, 10_000)
     # Slow enough that SIGTERM lands mid-fan-out, with batches in flight.
-    env = environment(database_url, fake_telegram) | {"NEWSBOT_TELEGRAM_OVERALL_PER_SECOND": "250"}
+    env = environment(database_url, fake_telegram) | {"NEWSBOT_TELEGRAM_OVERALL_PER_SECOND": "2000"}
     processes: list[asyncio.subprocess.Process] = []
     try:
         processes.append(first := await start("run", env, tmp_path))
-        await wait_for(lambda: len(fake_telegram.delivered()) >= 300, 60)
+        await wait_for(lambda: len(fake_telegram.delivered()) >= 3000, 60)
         errors = [await stop(first)]
         at_stop = len(fake_telegram.delivered())
 
@@ -173,7 +173,8 @@ async def test_a_run_stopped_mid_fan_out_and_restarted_sends_each_message_once(
                 await process.wait()
 
     received = Counter(r["chat_id"] for r in fake_telegram.delivered())
-    print(f"\nSIGTERM after {at_stop} of 1000 sends; {sum(received.values()) - 1000} sent again")
+    again = sum(received.values()) - len(chats)
+    print(f"\nSIGTERM after {at_stop} of 10,000 sends; {again} sent again")
     assert at_stop < len(chats)  # it did stop with work left for the second run
     assert set(received) == set(chats)
     assert max(received.values()) == 1
@@ -201,3 +202,41 @@ async def test_three_workers_on_postgresql_share_the_outbox_without_doubles(
     assert set(received) == set(chats)
     assert max(received.values()) == 1
     assert all(p.returncode == 0 for p in processes), errors
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+async def test_a_worker_killed_beside_the_leader_and_restarted_loses_nothing(
+    app: App, fake_telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    """The scale-out case: `newsbot worker` processes share the fan-out with `newsbot run`,
+    one of them dies with SIGKILL and comes back; the others carry on meanwhile."""
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("several processes need PostgreSQL")
+    chats = await fan_out_to(app, 10_000)
+    env = environment(database_url, fake_telegram)
+
+    leader = await start("run", env, tmp_path)
+    worker = await start("worker", env, tmp_path)
+    processes = [leader, worker]
+    try:
+        await wait_for(lambda: len(fake_telegram.delivered()) >= 3000, 120)
+        worker.send_signal(signal.SIGKILL)
+        await worker.wait()
+        at_kill = len(fake_telegram.delivered())
+        processes.append(restarted := await start("worker", env, tmp_path))
+        await wait_for(lambda: set(chats) <= {r["chat_id"] for r in fake_telegram.delivered()}, 180)
+        errors = [await stop(leader), await stop(restarted)]
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+    received = Counter(r["chat_id"] for r in fake_telegram.delivered())
+    duplicates = sum(received.values()) - len(chats)
+    print(f"\nworker killed after {at_kill} of 10,000 sends: {duplicates} duplicates")
+    assert set(received) == set(chats)  # nothing lost
+    assert duplicates <= IN_FLIGHT  # at most what the killed worker had in flight
+    assert [leader.returncode, restarted.returncode] == [0, 0], errors
+    assert all(b"Traceback" not in err for err in errors)
