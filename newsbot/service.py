@@ -52,12 +52,14 @@ SESSION_CHECK_SECONDS = LEADER_RETRY_SECONDS / 2
 # The lock is freed when PostgreSQL ends the leader's session. A leader whose process dies
 # closes its socket at once, but one whose whole host dies (power, kernel, network) leaves
 # the server waiting on TCP keepalive, two hours by default. The leader's session asks the
-# server to probe after 10 s of silence, 3 probes 5 s apart: another process leads within
-# about 25 s. (The leader's session answers a check every SESSION_CHECK_SECONDS meanwhile.)
+# server to probe after 10 s of silence, 3 probes 5 s apart, and to give up on an answer
+# left unacknowledged for 25 s (keepalives wait while data is in flight): another process
+# leads within about 25 s of the last word from the dead one.
 LEADER_KEEPALIVES = {
     "tcp_keepalives_idle": 10,
     "tcp_keepalives_interval": 5,
     "tcp_keepalives_count": 3,
+    "tcp_user_timeout": 25_000,  # milliseconds
 }
 POLL_IDLE = 1.0  # seconds between looks for due feeds
 DISPATCH_IDLE = 0.2  # seconds between looks for due deliveries when nothing wakes the dispatcher
@@ -123,9 +125,14 @@ class Leadership:
             )
             await connection.commit()
             if got:
-                for setting, value in LEADER_KEEPALIVES.items():
-                    await connection.exec_driver_sql(f"SET {setting} = {int(value)}")
-                await connection.commit()
+                try:
+                    for setting, value in LEADER_KEEPALIVES.items():
+                        await connection.exec_driver_sql(f"SET {setting} = {int(value)}")
+                    await connection.commit()
+                except BaseException:  # never back to the pool holding the lock
+                    await connection.invalidate()
+                    await connection.close()
+                    raise
                 self._connection = connection
                 self._checked_at = asyncio.get_running_loop().time()
                 log.info("this process leads: polling and matching")
@@ -215,8 +222,7 @@ class Service:
         total = DispatchReport()
         while True:
             report = await self.dispatcher.run_once()
-            for name in ("claimed", "sent", "deferred", "retried", "failed", "gone", "moved"):
-                setattr(total, name, getattr(total, name) + getattr(report, name))
+            total.add(report)
             if not report.claimed or report.claimed == report.deferred:
                 return total
 

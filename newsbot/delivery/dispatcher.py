@@ -56,6 +56,7 @@ DEFER_AFTER = 1.0  # a chat that must wait longer than this goes back to the tab
 SETTLE_EVERY = 50  # outcomes stored together while a batch is still sending
 UNSTORED_MAX = 2 * SETTLE_EVERY  # sending or sent, not yet stored: a batch waits at this
 STORE_RETRY_SECONDS = 0.5
+STORE_ATTEMPTS = 3  # a batch whose outcomes cannot be stored stops sending after this
 AWAY_LISTED = 10  # headlines named in one "while you were away" message; the rest are counted
 
 
@@ -81,6 +82,10 @@ class DispatchReport:
     failed: int = 0
     gone: int = 0
     moved: int = 0
+
+    def add(self, other: DispatchReport) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +299,7 @@ class Dispatcher:
 
         async def storer() -> None:
             nonlocal unstored
+            failures = 0
             while sending or done:
                 await wake.wait()
                 wake.clear()
@@ -304,19 +310,25 @@ class Dispatcher:
                     await self._settle(results, report)
                 except Exception:
                     done[:0] = results
-                    if not sending:
-                        raise  # the batch is over: its leases will run out, nothing is lost
+                    failures += 1
+                    # Send nothing more that could not be recorded: the rest of the batch
+                    # waits for its leases to run out and goes again, never sent twice.
+                    waiting.clear()
+                    room.set()
+                    if not sending or failures >= STORE_ATTEMPTS:
+                        raise  # what was sent but not stored goes again: bounded, not lost
                     log.exception("could not store delivery outcomes yet; trying again")
                     await self._sleep(STORE_RETRY_SECONDS)
                     wake.set()
                 else:
+                    failures = 0
                     unstored -= len(results)
-                room.set()
+                    room.set()
 
         async def sender() -> None:
             nonlocal unstored
             while waiting:
-                while unstored >= UNSTORED_MAX:
+                while unstored >= UNSTORED_MAX and waiting:
                     room.clear()
                     await room.wait()
                 if not waiting:
@@ -332,9 +344,11 @@ class Dispatcher:
         storing = asyncio.create_task(storer())
         try:
             # A few senders take jobs in turn, rather than a task per job all queueing on
-            # the gate: a fan-out claims hundreds of rows per batch.
-            senders = min(len(jobs), self.settings.concurrency)
-            await asyncio.gather(*(sender() for _ in range(senders)))
+            # the gate: a fan-out claims hundreds of rows per batch. A task group, so that
+            # one sender's failure stops the others before what they sent is stored.
+            async with asyncio.TaskGroup() as senders:
+                for _ in range(min(len(jobs), self.settings.concurrency)):
+                    senders.create_task(sender())
         finally:
             sending = False
             wake.set()
@@ -378,9 +392,12 @@ class Dispatcher:
         return outcome
 
     async def _settle(
-        self, results: list[tuple[_Job, Outcome | _Deferred]], report: DispatchReport
+        self, results: list[tuple[_Job, Outcome | _Deferred]], total: DispatchReport
     ) -> None:
+        """Store outcomes in one transaction; counted into ``total`` once it committed (a
+        store that failed is tried again and must not count twice)."""
         now = self.clock.now()
+        report = DispatchReport()
         async with self.sessions() as session:
             sent: list[tuple[int, str | None]] = []
             for job, outcome in results:
@@ -425,6 +442,7 @@ class Dispatcher:
             await outbox.mark_sent(session, sent, now=now)
             report.sent += len(sent)
             await session.commit()
+        total.add(report)
 
 
 async def _defer(session: AsyncSession, ids: tuple[int, ...], due_at: datetime) -> None:
@@ -444,7 +462,11 @@ async def _move_chat(session: AsyncSession, job: _Job, new_chat_id: str, now: da
     if chat is None:
         return
     twin = await session.scalar(
-        select(Chat).where(Chat.platform == chat.platform, Chat.platform_chat_id == new_chat_id)
+        select(Chat).where(
+            Chat.platform == chat.platform,
+            Chat.platform_chat_id == new_chat_id,
+            Chat.id != chat.id,  # moved already by another row of this store
+        )
     )
     if twin is not None:
         # The new id is a chat we already know, with its own subscriptions and rows: this

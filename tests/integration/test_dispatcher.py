@@ -13,7 +13,12 @@ from sqlalchemy import func, insert, select
 
 from newsbot.app import App
 from newsbot.clock import FixedClock
-from newsbot.delivery.dispatcher import MAX_ATTEMPTS, UNSTORED_MAX, Dispatcher, DispatchSettings
+from newsbot.delivery.dispatcher import (
+    MAX_ATTEMPTS,
+    UNSTORED_MAX,
+    Dispatcher,
+    DispatchSettings,
+)
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import (
     ChatGone,
@@ -350,3 +355,35 @@ async def test_what_a_crash_would_send_again_stays_bounded_however_busy_the_loop
 
     assert report.sent == 500
     assert witness.worst <= UNSTORED_MAX  # sends in flight included
+
+
+class StoreGone(Dispatcher):
+    """A dispatcher whose database stops taking outcomes after the claim."""
+
+    async def _settle(self, results: object, total: object) -> None:
+        raise RuntimeError("database gone")
+
+
+async def test_a_batch_whose_outcomes_cannot_be_stored_stops_sending(
+    app: App, clock: FixedClock
+) -> None:
+    """Sending on regardless would make every further message a duplicate-to-be."""
+    platform = RecordingPlatform(limits=Limits(1e6, 1e6, 1e6))
+    ticker = Ticker()
+    dispatcher = StoreGone(
+        app.sessions,
+        {"test": platform},
+        clock,
+        DispatchSettings(owner="w", batch=150, concurrency=8),
+        sleep=ticker.sleep,
+    )
+    rig = Rig(app, clock, platform, ticker, dispatcher)
+    for n in range(150):  # more than a batch may leave unstored
+        await rig.chat(f"c{n}")
+    await rig.publish(1, "모두에게")
+
+    with pytest.raises(RuntimeError, match="database gone"):
+        await dispatcher.run_once()
+
+    assert len(platform.sent) <= UNSTORED_MAX
+    assert set(await rig.states()) == {DeliveryState.PENDING}  # leased: they go again later
