@@ -27,6 +27,7 @@ from telegram import (
     ChatMember,
     LinkPreviewOptions,
     Message,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ParseMode
@@ -181,7 +182,9 @@ class TelegramFrontend:
         else:
             reply = await self.router.text(command)
         if reply is not None:
-            await self._send(message.chat.id, reply)
+            # In a group the answer quotes the command, so members can tell whose it is.
+            in_group = message.chat.type in ("group", "supergroup")
+            await self._send(message.chat.id, reply, quote=message.id if in_group else None)
 
     async def _on_press(self, query: CallbackQuery) -> None:
         press = parse_press(query)
@@ -242,7 +245,7 @@ class TelegramFrontend:
 
     # --- replies -------------------------------------------------------------------------
 
-    async def _send(self, chat_id: int, reply: Reply) -> None:
+    async def _send(self, chat_id: int, reply: Reply, *, quote: int | None = None) -> None:
         text = render_reply(reply)
         if not text:
             return
@@ -253,6 +256,10 @@ class TelegramFrontend:
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(reply.buttons),
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                # The command may be deleted meanwhile: answer anyway, unquoted.
+                reply_parameters=None
+                if quote is None
+                else ReplyParameters(message_id=quote, allow_sending_without_reply=True),
             )
         except Forbidden:
             await self.router.chats.left(PLATFORM, str(chat_id), "blocked the bot")

@@ -201,6 +201,7 @@ async def test_top_lists_the_most_viewed_numbered(bot: Running) -> None:
         assert f"\n\n{rank}. " in reply["text"]
     assert "\n\n6. " not in reply["text"]
     assert "👁 12,467" in reply["text"]  # the week's most read: 성남FC's comeback
+    assert "reply_parameters" not in reply  # a private chat has nobody else to tell apart
 
 
 async def test_search_pages_through_results_by_editing_one_message(bot: Running) -> None:
@@ -310,7 +311,9 @@ async def test_a_group_greets_once_obeys_its_admins_and_forgets_when_removed(
 async def test_readers_in_a_group_get_top_and_search_like_anyone(bot: Running) -> None:
     member = 7003
 
-    top = await bot.answer(GROUP, "/top@newsbot_bot 3", user_id=member, chat_type="supergroup")
+    asked = bot.fake.message(GROUP, "/top@newsbot_bot 3", user_id=member, chat_type="supergroup")
+    bot.fake.push_update(asked)
+    [top] = await bot.said(GROUP, 1)
     found = await bot.answer(GROUP, "/search 드론", user_id=member, chat_type="supergroup")
     bot.fake.press_button(
         GROUP,
@@ -321,6 +324,11 @@ async def test_readers_in_a_group_get_top_and_search_like_anyone(bot: Running) -
     await bot.fake.wait_for(lambda f: "(2/" in f.last_message(GROUP, found["message_id"])["text"])
 
     assert top["text"].startswith("<b>가장 많이 본 뉴스 (오늘)</b>")
+    # In a group the answer quotes the command, so members can tell whose it is.
+    assert top["reply_parameters"] == {
+        "message_id": asked["message"]["message_id"],
+        "allow_sending_without_reply": True,
+    }
     assert "<b>드론</b>" in found["text"]
     assert len(bot.fake.sent_to(GROUP)) == 2  # the page turned in place
 
