@@ -24,7 +24,6 @@ import uuid
 from datetime import timedelta
 
 import psycopg
-from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
 
 from newsbot import event_loop
@@ -38,8 +37,8 @@ from newsbot.ingest.drafts import ArticleDraft
 from newsbot.platforms.telegram import TelegramPlatform
 from newsbot.store import migrate
 from newsbot.store.articles import store_drafts
-from newsbot.store.delivery_models import Chat, ChatKind, Subscription, SubscriptionKind
 from newsbot.text.analyzer import default_analyzer
+from tests.bulk import add_chats_taking_all_news
 from tests.fakes.telegram_api import TOKEN
 
 UNLIMITED = Limits(overall_per_second=1e9, per_chat_per_second=1e9, per_group_per_minute=1e9)
@@ -56,29 +55,8 @@ async def run(url: str, chats: int, port: int, transport: str, limits: Limits) -
     async with open_app(settings, clock=SystemClock()) as app:
         now = app.clock.now()
         async with app.sessions() as session:
-            await session.execute(
-                insert(Chat),
-                [
-                    {
-                        "platform": "telegram",
-                        "platform_chat_id": str(10**6 + n),
-                        "kind": ChatKind.PRIVATE,
-                        "language": "ko",
-                        "timezone": "Asia/Seoul",
-                        "active": True,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for n in range(chats)
-                ],
-            )
-            ids = list(await session.scalars(select(Chat.id)))
-            await session.execute(
-                insert(Subscription),
-                [
-                    {"chat_id": c, "kind": SubscriptionKind.ALL, "value": "", "created_at": now}
-                    for c in ids
-                ],
+            await add_chats_taking_all_news(
+                session, "telegram", (str(10**6 + n) for n in range(chats)), now=now
             )
             await session.commit()
         platform = TelegramPlatform(

@@ -18,15 +18,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
 
 from newsbot.app import App
 from newsbot.delivery.dispatcher import UNSTORED_MAX, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.ingest.drafts import ArticleDraft
 from newsbot.store.articles import store_drafts
-from newsbot.store.delivery_models import Chat, ChatKind, Subscription, SubscriptionKind
 from newsbot.text.analyzer import default_analyzer
+from tests.bulk import add_chats_taking_all_news
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 NEWSBOT = str(Path(sys.executable).parent / "newsbot")
@@ -39,30 +38,7 @@ async def fan_out_to(app: App, count: int) -> list[str]:
     now = app.clock.now()
     ids = [str(100_000 + n) for n in range(count)]
     async with app.sessions() as session:
-        await session.execute(
-            insert(Chat),
-            [
-                {
-                    "platform": "telegram",
-                    "platform_chat_id": chat,
-                    "kind": ChatKind.PRIVATE,
-                    "language": "ko",
-                    "timezone": "Asia/Seoul",
-                    "active": True,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for chat in ids
-            ],
-        )
-        chat_ids = list(await session.scalars(select(Chat.id)))
-        await session.execute(
-            insert(Subscription),
-            [
-                {"chat_id": c, "kind": SubscriptionKind.ALL, "value": "", "created_at": now}
-                for c in chat_ids
-            ],
-        )
+        await add_chats_taking_all_news(session, "telegram", ids, now=now)
         await store_drafts(
             session,
             [
@@ -117,6 +93,14 @@ async def wait_for(condition: object, seconds: float) -> None:
         await asyncio.sleep(0.05)
 
 
+async def kill_leftovers(processes: list[asyncio.subprocess.Process]) -> None:
+    """After a failed test: no newsbot process outlives it."""
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
 async def stop(process: asyncio.subprocess.Process) -> bytes:
     process.send_signal(signal.SIGTERM)
     _, err = await asyncio.wait_for(process.communicate(), timeout=60)
@@ -167,10 +151,7 @@ async def test_a_run_stopped_mid_fan_out_and_restarted_sends_each_message_once(
         await asyncio.sleep(4)  # past the 3 s lease: a claim left unsettled would go again now
         errors.append(await stop(second))
     finally:
-        for process in processes:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+        await kill_leftovers(processes)
 
     received = Counter(r["chat_id"] for r in fake_telegram.delivered())
     again = sum(received.values()) - len(chats)
@@ -228,10 +209,7 @@ async def test_a_worker_killed_beside_the_leader_and_restarted_loses_nothing(
         await wait_for(lambda: set(chats) <= {r["chat_id"] for r in fake_telegram.delivered()}, 180)
         errors = [await stop(leader), await stop(restarted)]
     finally:
-        for process in processes:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+        await kill_leftovers(processes)
 
     received = Counter(r["chat_id"] for r in fake_telegram.delivered())
     duplicates = sum(received.values()) - len(chats)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from newsbot.app import App
 from newsbot.clock import FixedClock
@@ -39,10 +39,10 @@ from newsbot.store.delivery_models import (
     ChatKind,
     Delivery,
     DeliveryState,
-    Subscription,
     SubscriptionKind,
 )
 from newsbot.text.analyzer import default_analyzer
+from tests.bulk import add_chats_taking_all_news
 from tests.fakes.platform import RecordingPlatform
 
 
@@ -322,29 +322,7 @@ async def test_what_a_crash_would_send_again_stays_bounded_however_busy_the_loop
 ) -> None:
     now = clock.now()
     async with app.sessions() as session:
-        await session.execute(
-            insert(Chat),
-            [
-                {
-                    "platform": "test",
-                    "platform_chat_id": f"c{n}",
-                    "kind": ChatKind.PRIVATE,
-                    "language": "ko",
-                    "timezone": "Asia/Seoul",
-                    "active": True,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for n in range(500)
-            ],
-        )
-        await session.execute(
-            insert(Subscription),
-            [
-                {"chat_id": c, "kind": SubscriptionKind.ALL, "value": "", "created_at": now}
-                for c in await session.scalars(select(Chat.id))
-            ],
-        )
+        await add_chats_taking_all_news(session, "test", (f"c{n}" for n in range(500)), now=now)
         await session.commit()
     witness = CrashWitness(limits=Limits(1e6, 1e6, 1e6), app=app)
     settings = DispatchSettings(owner="w", batch=500, concurrency=32)
