@@ -50,6 +50,7 @@ from newsbot.store.models import Article
 
 log = logging.getLogger(__name__)
 
+CORRECTION = DeliveryKind.CORRECTION.value
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
 DEFER_AFTER = 1.0  # a chat that must wait longer than this goes back to the table
@@ -114,80 +115,78 @@ def _recipient(chat: Chat) -> Recipient:
     )
 
 
-async def _load_jobs(session: AsyncSession, ids: list[int]) -> list[_Job]:
-    """Jobs for claimed rows. Columns, not ORM objects (a fan-out loads thousands of rows
-    of one article), and one Outgoing per article, kind and revision."""
-    rows = await session.execute(
-        select(
-            Delivery.id,
-            Delivery.kind,
-            Delivery.revision,
-            Delivery.attempts,
-            Delivery.article_id,
-            Chat.id,
-            Chat.platform,
-            Chat.platform_chat_id,
-            Chat.kind,
-            Chat.language,
-            Chat.timezone,
-            Chat.link_previews,
+async def _load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> list[_Job]:
+    """Jobs for claimed rows, in claim order. Columns, not ORM objects (a fan-out loads
+    thousands of rows of one article), and one Outgoing per article, kind and revision."""
+    if not claimed:
+        return []
+    chats = {
+        row[0]: row[1:]
+        for row in await session.execute(
+            select(
+                Chat.id,
+                Chat.platform,
+                Chat.platform_chat_id,
+                Chat.kind,
+                Chat.language,
+                Chat.timezone,
+                Chat.link_previews,
+            ).where(outbox.ids_in(session, Chat.id, {c.chat_id for c in claimed}))
         )
-        .join(Chat, Chat.id == Delivery.chat_id)
-        .where(Delivery.id.in_(ids))
-        .order_by(Delivery.priority, Delivery.id)
-    )
-    claimed = rows.all()
-    article_ids = {row[4] for row in claimed}
-    articles = {
-        a.id: a for a in await session.scalars(select(Article).where(Article.id.in_(article_ids)))
     }
-    messages: dict[tuple[int, DeliveryKind, int], Outgoing] = {}
-    jobs = []
-    for (
-        delivery_id,
-        kind,
-        revision,
-        attempts,
-        article_id,
-        chat_id,
-        platform,
-        platform_chat_id,
-        chat_kind,
-        language,
-        timezone,
-        link_previews,
-    ) in claimed:
-        article = articles.get(article_id)
-        if article is None:  # deleted since the claim; the cascade takes the row too
-            continue
-        replaces = None
-        if kind is DeliveryKind.CORRECTION:
-            replaces = await session.scalar(
-                select(Delivery.platform_message_id).where(
-                    Delivery.article_id == article_id,
-                    Delivery.chat_id == chat_id,
-                    Delivery.state == DeliveryState.SENT,
-                    Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
-                )
+    articles = {
+        a.id: a
+        for a in await session.scalars(
+            select(Article).where(
+                outbox.ids_in(session, Article.id, {c.article_id for c in claimed})
             )
-        key = (article_id, kind, revision)
+        )
+    }
+    replaced = await _replaced_messages(session, [c for c in claimed if c.kind == CORRECTION])
+    messages: dict[tuple[int, str, int], Outgoing] = {}
+    jobs = []
+    for row in claimed:
+        article, chat = articles.get(row.article_id), chats.get(row.chat_id)
+        if article is None or chat is None:  # deleted since the claim; the cascade took the row
+            continue
+        platform, platform_chat_id, chat_kind, language, timezone, link_previews = chat
+        replaces = replaced.get((row.article_id, row.chat_id))
+        key = (row.article_id, row.kind, row.revision)
         message = messages.get(key) if replaces is None else None
         if message is None:
             message = Outgoing(
-                kind=kind.value,
+                kind=row.kind,
                 title=article.title,
                 url=article.url,
                 lead=article.lead,
                 section=article.section,
                 published_at=article.published_at,
-                revision=revision,
+                revision=row.revision,
                 replaces_message_id=replaces,
             )
             if replaces is None:
                 messages[key] = message
         recipient = Recipient(platform_chat_id, chat_kind.value, language, timezone, link_previews)
-        jobs.append(_Job((delivery_id,), attempts, chat_id, platform, recipient, message))
+        jobs.append(_Job((row.id,), row.attempts, row.chat_id, platform, recipient, message))
     return jobs
+
+
+async def _replaced_messages(
+    session: AsyncSession, corrections: list[outbox.Claimed]
+) -> dict[tuple[int, int], str | None]:
+    """(article, chat) → the message a correction replaces: one query for the batch, since
+    a correction of a fanned-out article is itself a fan-out."""
+    if not corrections:
+        return {}
+    rows = await session.execute(
+        select(Delivery.article_id, Delivery.chat_id, Delivery.platform_message_id).where(
+            outbox.ids_in(session, Delivery.article_id, {c.article_id for c in corrections}),
+            outbox.ids_in(session, Delivery.chat_id, {c.chat_id for c in corrections}),
+            Delivery.state == DeliveryState.SENT,
+            Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
+        )
+    )
+    return {(article_id, chat_id): message_id for article_id, chat_id, message_id in rows}
 
 
 async def _load_groups(session: AsyncSession, groups: dict[int, list[int]]) -> list[_Job]:
@@ -199,7 +198,7 @@ async def _load_groups(session: AsyncSession, groups: dict[int, list[int]]) -> l
         select(Delivery.id, Delivery.attempts, Article, Chat)
         .join(Article, Article.id == Delivery.article_id)
         .join(Chat, Chat.id == Delivery.chat_id)
-        .where(Delivery.id.in_(ids))
+        .where(outbox.ids_in(session, Delivery.id, ids))
         .order_by(Delivery.chat_id, Article.published_at.desc(), Delivery.id.desc())
     )
     by_chat: dict[int, list[tuple[int, int, Article, Chat]]] = {}
@@ -267,7 +266,7 @@ class Dispatcher:
             report.claimed = len(ids)
             if not ids:
                 return report
-            jobs = await _load_jobs(session, [c.id for c in claimed])
+            jobs = await _load_jobs(session, claimed)
             jobs += await _load_groups(session, groups)
 
         heartbeat = asyncio.create_task(self._keep_leases(ids))
@@ -449,7 +448,7 @@ async def _defer(session: AsyncSession, ids: tuple[int, ...], due_at: datetime) 
     """Back to the table for later, without counting an attempt."""
     await session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(ids))
+        .where(outbox.ids_in(session, Delivery.id, ids))
         .values(
             due_at=due_at, lease_owner=None, lease_expires_at=None, attempts=Delivery.attempts - 1
         )
@@ -476,7 +475,7 @@ async def _move_chat(session: AsyncSession, job: _Job, new_chat_id: str, now: da
     chat.platform_chat_id = new_chat_id
     await session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(job.delivery_ids))
+        .where(outbox.ids_in(session, Delivery.id, job.delivery_ids))
         .values(
             due_at=now,
             lease_owner=None,

@@ -25,21 +25,36 @@ group with that message's id. The guarantees carry over because a group is nothi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, literal_column, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from newsbot.store.delivery_models import Chat, Delivery, DeliveryState
 
 # Spelled out, not bound, so that a prepared statement's generic plan on PostgreSQL can use
 # the partial indexes of pending and held rows (migration 0008) too, rather than read and
 # sort every such row per claim.
-PENDING = Delivery.state == literal_column(f"'{DeliveryState.PENDING.value}'")
-HELD = Delivery.state == literal_column(f"'{DeliveryState.HELD.value}'")
+DELIVERIES = cast(Table, Delivery.__table__)
+PENDING = DELIVERIES.c.state == literal_column(f"'{DeliveryState.PENDING.value}'")
+HELD = DELIVERIES.c.state == literal_column(f"'{DeliveryState.HELD.value}'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,49 +67,67 @@ class Claimed:
     attempts: int
 
 
+def ids_in(
+    session: AsyncSession, column: ColumnElement[int] | QueryableAttribute[int], ids: Iterable[int]
+) -> ColumnElement[bool]:
+    """``column`` is one of ``ids``: on PostgreSQL as one array parameter.
+
+    An IN list is one bind parameter per id, each rendered with its cast on every execution,
+    and a new SQL text per list length, which psycopg never prepares; ``= ANY(:ids)`` is one
+    parameter and one text. With this, the single-statement claim and mark_sent, the
+    dispatcher's own CPU on PostgreSQL fell from 0.12-0.15 to 0.055-0.065 ms a message.
+    """
+    values = list(ids)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(Integer)))
+    return column.in_(values)
+
+
 async def claim(
     session: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Claimed]:
     """Due rows, most urgent first, leased to ``owner``; the caller commits at once.
 
-    Among due rows of one priority the oldest goes first: a row put back to wait for its
-    chat's pace has a later due_at than newer rows for that chat, and ordering by due_at
-    let those overtake it again and again (measured: one headline waited 35 s).
+    One statement: the UPDATE leases what its subquery picks and returns the rows. Among
+    due rows of one priority the oldest goes first: a row put back to wait for its chat's
+    pace has a later due_at than newer rows for that chat, and ordering by due_at let those
+    overtake it again and again (measured: one headline waited 35 s).
     """
-    query = (
-        select(Delivery.id)
+    due = (
+        select(DELIVERIES.c.id)
         .where(
             PENDING,
-            Delivery.due_at <= now,
-            or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at < now),
+            DELIVERIES.c.due_at <= now,
+            or_(DELIVERIES.c.lease_expires_at.is_(None), DELIVERIES.c.lease_expires_at < now),
         )
-        .order_by(Delivery.priority, Delivery.id)
+        .order_by(DELIVERIES.c.priority, DELIVERIES.c.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = list(await session.scalars(query))
-    if not ids:
-        return []
-    await session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(ids))
-        .values(lease_owner=owner, lease_expires_at=now + lease, attempts=Delivery.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
+        due = due.with_for_update(skip_locked=True)
     rows = await session.execute(
-        select(
-            Delivery.id,
-            Delivery.article_id,
-            Delivery.chat_id,
-            Delivery.kind,
-            Delivery.revision,
-            Delivery.attempts,
+        update(DELIVERIES)
+        .where(DELIVERIES.c.id.in_(due.scalar_subquery()))
+        .values(
+            lease_owner=owner,
+            lease_expires_at=now + lease,
+            attempts=DELIVERIES.c.attempts + 1,
         )
-        .where(Delivery.id.in_(ids))
-        .order_by(Delivery.priority, Delivery.id)
+        .returning(
+            DELIVERIES.c.priority,
+            DELIVERIES.c.id,
+            DELIVERIES.c.article_id,
+            DELIVERIES.c.chat_id,
+            DELIVERIES.c.kind,
+            DELIVERIES.c.revision,
+            DELIVERIES.c.attempts,
+        )
     )
-    return [Claimed(r[0], r[1], r[2], str(r[3]), r[4], r[5]) for r in rows]
+    # RETURNING keeps no order: most urgent first again.
+    return [
+        Claimed(r[1], r[2], r[3], str(r[4]), r[5], r[6])
+        for r in sorted(rows, key=lambda r: (r[0], r[1]))
+    ]
 
 
 async def claim_held(
@@ -116,7 +149,7 @@ async def claim_held(
         chats = list(
             await session.scalars(
                 select(Chat.id)
-                .where(Chat.id.in_(chats))
+                .where(ids_in(session, Chat.id, chats))
                 .with_for_update(skip_locked=True, key_share=True)
             )
         )
@@ -124,7 +157,7 @@ async def claim_held(
         return {}
     leased = await session.execute(
         update(Delivery)
-        .where(Delivery.chat_id.in_(chats), *due)
+        .where(ids_in(session, Delivery.chat_id, chats), *due)
         .values(lease_owner=owner, lease_expires_at=now + lease, attempts=Delivery.attempts + 1)
         .returning(Delivery.id, Delivery.chat_id)
         .execution_options(synchronize_session=False)
@@ -140,7 +173,7 @@ async def renew(session: AsyncSession, ids: Sequence[int], *, owner: str, until:
     await session.execute(
         update(Delivery)
         .where(
-            Delivery.id.in_(ids),
+            ids_in(session, Delivery.id, ids),
             Delivery.lease_owner == owner,
             Delivery.state.in_([DeliveryState.PENDING, DeliveryState.HELD]),
         )
@@ -154,27 +187,41 @@ async def mark_sent(
 ) -> None:
     """Settle sent rows with the platform's message id (kept for corrections/retractions).
 
-    One Core executemany for the whole batch: a slow settle would let leases run out under
-    it (row-by-row ORM updates cost about 2 ms a row here).
+    One statement for the whole store: a slow settle would let leases run out under it
+    (row-by-row ORM updates cost about 2 ms a row here). PostgreSQL joins the rows to two
+    arrays of ids and message ids, so the server plans one UPDATE rather than one per row;
+    SQLite's executemany is one prepared statement run in C.
     """
     if not sent:
         return
-    table = cast(Table, Delivery.__table__)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("delivery_id"))
-        .values(
-            state=DeliveryState.SENT.value,
-            platform_message_id=bindparam("message_id"),
-            sent_at=bindparam("sent_at"),
-            lease_owner=None,
-            lease_expires_at=None,
-            last_error=None,
+    settled = {
+        "state": DeliveryState.SENT.value,
+        "sent_at": now,
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "last_error": None,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        pairs = (
+            func.unnest(
+                bindparam("ids", [d for d, _ in sent], type_=ARRAY(Integer)),
+                bindparam("message_ids", [m for _, m in sent], type_=ARRAY(String)),
+            )
+            .table_valued("id", "message_id")
+            .render_derived(name="sent")
         )
+        await session.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id == pairs.c.id)
+            .values(platform_message_id=pairs.c.message_id, **settled)
+        )
+        return
+    statement = (
+        update(DELIVERIES)
+        .where(DELIVERIES.c.id == bindparam("delivery_id"))
+        .values(platform_message_id=bindparam("message_id"), **settled)
     )
-    await session.execute(
-        statement, [{"delivery_id": d, "message_id": m, "sent_at": now} for d, m in sent]
-    )
+    await session.execute(statement, [{"delivery_id": d, "message_id": m} for d, m in sent])
 
 
 def _ids(delivery_id: int | Sequence[int]) -> list[int]:
@@ -187,7 +234,7 @@ async def retry_later(
     """Back to the table for ``due_at`` (a held group stays held, so it stays one message)."""
     await session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(_ids(delivery_id)))
+        .where(ids_in(session, Delivery.id, _ids(delivery_id)))
         .values(due_at=due_at, last_error=reason[:1000], lease_owner=None, lease_expires_at=None)
     )
 
@@ -197,7 +244,7 @@ async def mark_failed(
 ) -> None:
     await session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(_ids(delivery_id)))
+        .where(ids_in(session, Delivery.id, _ids(delivery_id)))
         .values(
             state=DeliveryState.FAILED,
             last_error=reason[:1000],

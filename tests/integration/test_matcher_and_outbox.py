@@ -325,7 +325,7 @@ async def test_a_claim_walks_the_index_of_pending_rows_instead_of_sorting_them(
     def record(
         _conn: object, _cursor: object, sql: str, params: tuple[object, ...], *_: object
     ) -> None:
-        if sql.lstrip().startswith("SELECT deliveries.id"):
+        if sql.lstrip().startswith("UPDATE deliveries"):
             statements.append((sql, params))
 
     event.listen(app.engine.sync_engine, "before_cursor_execute", record)
@@ -339,4 +339,9 @@ async def test_a_claim_walks_the_index_of_pending_rows_instead_of_sorting_them(
     async with app.engine.connect() as connection:
         plan = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
         steps = [row._mapping["detail"] for row in plan]
-    assert steps == ["SCAN deliveries USING INDEX ix_deliveries_claim"]
+    # The subquery walks the index in claim order (no sort); the UPDATE finds its rows by id.
+    assert steps == [
+        "SEARCH deliveries USING INTEGER PRIMARY KEY (rowid=?)",
+        "LIST SUBQUERY 1",
+        "SCAN deliveries USING INDEX ix_deliveries_claim",
+    ]
