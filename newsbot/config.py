@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     dispatch_lease_seconds: float = Field(
         default=60.0, gt=0, description="how long a claimed delivery is reserved"
     )
+    delivery_retention_days: int = Field(
+        default=30,
+        ge=0,
+        description="days sent, failed and dropped deliveries are kept (corrections edit the "
+        "copies they name); 0 keeps them forever",
+    )
     slack_bot_token: SecretStr | None = Field(default=None, description="Slack bot token, xoxb-…")
     slack_signing_secret: SecretStr | None = Field(default=None)
     slack_api_url: str = Field(

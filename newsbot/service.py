@@ -25,6 +25,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -36,6 +37,7 @@ from newsbot.app import App
 from newsbot.delivery.dispatcher import Dispatcher, DispatchReport, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import Platform
+from newsbot.delivery.retention import prune_settled
 from newsbot.delivery.wakeup import Listener
 from newsbot.errors import StoreError
 from newsbot.ingest.fetch import make_client
@@ -63,6 +65,7 @@ LEADER_KEEPALIVES = {
 }
 POLL_IDLE = 1.0  # seconds between looks for due feeds
 DISPATCH_IDLE = 0.2  # seconds between looks for due deliveries when nothing wakes the dispatcher
+PRUNE_EVERY = 3600.0  # seconds between the leader's passes over settled deliveries
 
 
 def process_name() -> str:
@@ -278,6 +281,15 @@ class Service:
                 dispatch_wake.set()
             return written > 0
 
+        async def prune_step() -> bool:
+            days = self.app.settings.delivery_retention_days
+            if not days or not await leadership.acquire():
+                return False
+            before = self.app.clock.now() - timedelta(days=days)
+            if deleted := await prune_settled(self.app.sessions, before=before):
+                log.info("forgot %d settled deliveries older than %d days", deleted, days)
+            return False
+
         async def dispatch_step() -> bool:
             report = await self.dispatcher.run_once()
             return report.claimed > report.deferred
@@ -315,6 +327,7 @@ class Service:
             loops += [
                 self._loop("poll", poll_step, POLL_IDLE),
                 self._loop("match", match_step, self.match_idle, match_wake),
+                self._loop("prune", prune_step, PRUNE_EVERY),
             ]
             if self.frontends:
                 loops.append(self._loop("readers", frontend_step, LEADER_RETRY_SECONDS / 2))

@@ -1,18 +1,21 @@
-"""`newsbot db`: the store's schema."""
+"""`newsbot db`: the store's schema, and forgetting old deliveries."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import click
 
 from newsbot import event_loop
-from newsbot.app import index_missing, open_app
-from newsbot.cli.root import settings_of
+from newsbot.app import App, index_missing, open_app
+from newsbot.cli.root import run_with_app, settings_of
+from newsbot.delivery.retention import prune_settled
 from newsbot.store import migrate
 
 
 @click.group()
 def db() -> None:
-    """Create or upgrade the article store's schema."""
+    """The store: create or upgrade its schema, forget old deliveries."""
 
 
 @db.command()
@@ -46,3 +49,28 @@ def current(ctx: click.Context) -> None:
         f"store: {migrate.current_revision(settings.database_url) or 'empty'}; "
         f"newest: {migrate.head_revision()}"
     )
+
+
+@db.command()
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep this many days (default: NEWSBOT_DELIVERY_RETENTION_DAYS).",
+)
+@click.pass_context
+def prune(ctx: click.Context, days: int | None) -> None:
+    """Delete sent, failed and dropped deliveries older than the retention period.
+
+    `newsbot run` does this every hour; pending and held deliveries are never deleted.
+    """
+    keep = days if days is not None else settings_of(ctx).delivery_retention_days
+    if not keep:
+        click.echo("retention is off (NEWSBOT_DELIVERY_RETENTION_DAYS=0): nothing deleted")
+        return
+
+    async def work(app: App) -> int:
+        return await prune_settled(app.sessions, before=app.clock.now() - timedelta(days=keep))
+
+    deleted = run_with_app(ctx, work)
+    click.echo(f"deleted {deleted:,} settled deliveries older than {keep} days")
