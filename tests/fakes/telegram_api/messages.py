@@ -1,0 +1,97 @@
+"""The bot's messages: sendMessage (and the ways it is told to fail), editMessageText,
+editMessageReplyMarkup, deleteMessage, and answerCallbackQuery for buttons on them. Each
+message is kept as it is now, after edits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiohttp import web
+
+from tests.fakes.telegram_api.state import Recorded, TelegramState
+from tests.fakes.telegram_api.wire import BOT_USER, Json, decoded, error, ok
+
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+
+
+class MessageMethods(TelegramState):
+    async def _send(self, fields: dict[str, str], record: Recorded) -> web.StreamResponse:
+        chat = fields.get("chat_id", "")
+        self._sends += 1
+        behaviour = self.behaviours[chat].popleft() if self.behaviours.get(chat) else ""
+        if behaviour == "slow":
+            await asyncio.sleep(self.slow_seconds)
+        if behaviour == "429" or (self.flood_every and self._sends % self.flood_every == 0):
+            return error(
+                429,
+                f"Too Many Requests: retry after {self.retry_after}",
+                retry_after=self.retry_after,
+            )
+        if behaviour == "502":
+            return error(502, "Bad Gateway")
+        if chat in self.blocked:
+            return error(403, "Forbidden: bot was blocked by the user")
+        if chat in self.migrated:
+            return error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=self.migrated[chat],
+            )
+        if chat in self.missing or not chat.lstrip("-").isdigit():
+            return error(400, "Bad Request: chat not found")
+        self._message_id += 1
+        record.fields["_ok"] = "1"
+        record.fields["_message_id"] = str(self._message_id)
+        message: Json = {
+            "message_id": self._message_id,
+            "from": BOT_USER,
+            "date": int(time.time()),
+            "chat": self._chat_json(chat),
+            "text": fields.get("text", ""),
+        }
+        if markup := decoded(fields.get("reply_markup")):
+            message["reply_markup"] = markup
+        self._messages[(chat, self._message_id)] = message
+        return ok(message)
+
+    def _edit(self, fields: dict[str, str], *, text: bool) -> web.Response:
+        chat = fields.get("chat_id", "")
+        if chat in self.missing:
+            return error(400, "Bad Request: chat not found")
+        key = (chat, int(fields.get("message_id") or 0))
+        current = self._messages.get(key)
+        if current is None:
+            return error(400, "Bad Request: message to edit not found")
+        new_text = fields.get("text", "") if text else current["text"]
+        # Telegram drops the inline keyboard of an edit that does not repeat it
+        new_markup = decoded(fields.get("reply_markup"))
+        if new_text == current["text"] and new_markup == current.get("reply_markup"):
+            return error(400, NOT_MODIFIED)
+        edited = {k: v for k, v in current.items() if k != "reply_markup"}
+        edited |= {"text": new_text, "edit_date": int(time.time())}
+        if new_markup:
+            edited["reply_markup"] = new_markup
+        self._messages[key] = edited
+        return ok(edited)
+
+    def _edit_text(self, fields: dict[str, str]) -> web.Response:
+        return self._edit(fields, text=True)
+
+    def _edit_markup(self, fields: dict[str, str]) -> web.Response:
+        return self._edit(fields, text=False)
+
+    def _delete(self, fields: dict[str, str]) -> web.Response:
+        key = (fields.get("chat_id", ""), int(fields.get("message_id") or 0))
+        if self._messages.pop(key, None) is None:
+            return error(400, "Bad Request: message to delete not found")
+        return ok(True)
+
+    def _answer_query(self, fields: dict[str, str]) -> web.Response:
+        if fields.get("callback_query_id") not in self._queries:
+            return error(400, QUERY_TOO_OLD)
+        return ok(True)
