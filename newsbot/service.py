@@ -200,14 +200,17 @@ class Service:
                 waiter.cancel()
             await asyncio.gather(*waiters, return_exceptions=True)
 
-    async def match_all(self) -> int:
-        """Match every queued event; returns the deliveries written."""
+    async def match_all(self, wake: asyncio.Event | None = None) -> int:
+        """Match every queued event; returns the deliveries written. ``wake`` is set after
+        each commit that wrote some, so dispatchers start on a fan-out's first chunk."""
         written = 0
         while True:
             async with self.app.sessions() as session:
                 report = await match_pending(session, default_analyzer(), now=self.app.clock.now())
                 await session.commit()
             written += report.deliveries
+            if report.deliveries and wake is not None:
+                wake.set()
             if not report.events:
                 return written
 
@@ -276,10 +279,7 @@ class Service:
                     await listener.stop()  # another process leads: its matcher listens
             if not leading:
                 return False
-            written = await self.match_all()
-            if written:
-                dispatch_wake.set()
-            return written > 0
+            return await self.match_all(dispatch_wake) > 0
 
         async def prune_step() -> bool:
             days = self.app.settings.delivery_retention_days

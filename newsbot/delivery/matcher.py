@@ -10,6 +10,12 @@ events are claimed with SKIP LOCKED) never doubles a message.
 * A correction goes only to chats that were sent an earlier version of the article.
 * A headline for a chat inside its quiet hours (in the chat's own zone) is written ``held``,
   due when they end; breaking news and corrections are never held.
+
+A new article's all-news and section subscribers are written in chat id order, a first
+small chunk committed on its own with the event's ``matched_through`` (the last chat id
+covered), so the dispatchers start on the first readers while the rest are still being
+written; the event is marked matched with its last chunk. Keyword matches and held
+headlines, built in Python, go with the first chunk.
 """
 
 from __future__ import annotations
@@ -40,6 +46,14 @@ from newsbot.store.models import Article
 from newsbot.text.analyzer import Analyzer, bigrams
 
 BATCH = 100
+# A fan-out's first chunk of chats: committed on its own, so the first readers' rows can be
+# claimed at once. Measured on PostgreSQL: 10,000 chats in one transaction took 0.40 s before
+# anyone could be sent to, 100,000 took 3.4 s; with a first chunk of 1,000 the first rows
+# were claimable after 0.07 and 0.12 s. The rest go in one more transaction: more chunks
+# each scan the subscriptions again and cost a claim and (on SQLite) a wait for the write
+# lock; 1,000-chat chunks throughout took 10,000 chats about 15 % longer to send and
+# 100,000 twice as long to write.
+FANOUT_FIRST_CHUNK = 1000
 # A headline older than this when it reaches the store (an archive import, a feed added with
 # years of items) is stored and searchable but not pushed: subscribers want news.
 DEFAULT_MAX_AGE = timedelta(hours=24)
@@ -50,6 +64,7 @@ class MatchReport:
     events: int = 0
     stale: int = 0  # new articles too old to push
     deliveries: int = 0  # rows written (repeats excluded)
+    unfinished: int = 0  # fan-outs with chats left for the next call
     by_kind: dict[DeliveryKind, int] = field(default_factory=lambda: dict.fromkeys(DeliveryKind, 0))
 
 
@@ -203,12 +218,22 @@ async def insert_deliveries(session: AsyncSession, rows: list[dict[str, object]]
 
 
 async def insert_for_plain_subscribers(
-    session: AsyncSession, article: Article, kind: DeliveryKind, *, now: datetime
-) -> int:
-    """One row per active chat subscribed to all news or to the article's section, due now,
-    written by one INSERT … SELECT: a fan-out to 10,000 chats never leaves the database
-    (building those rows in Python took 1.9 s of a 10,000-chat fan-out on PostgreSQL).
-    Rows that exist already, held ones included, are kept as they are."""
+    session: AsyncSession,
+    article: Article,
+    kind: DeliveryKind,
+    *,
+    now: datetime,
+    after: int = 0,
+    limit: int | None = None,
+) -> tuple[int, int | None]:
+    """Rows for active chats subscribed to all news or to the article's section, due now,
+    written by one INSERT … SELECT: a fan-out never leaves the database (building those
+    rows in Python took 1.9 s of a 10,000-chat fan-out on PostgreSQL). Rows that exist
+    already, held ones included, are kept as they are.
+
+    Takes the chats after chat id ``after``, at most ``limit`` of them; returns the rows
+    written and the last chat id taken when chats are left beyond it (None: all done).
+    """
     table = cast(Table, Delivery.__table__)
     takes = Subscription.kind == SubscriptionKind.ALL
     if article.section is not None:
@@ -216,6 +241,17 @@ async def insert_for_plain_subscribers(
             Subscription.kind == SubscriptionKind.SECTION, Subscription.value == article.section
         )
         takes = or_(takes, in_section)
+    subscribed = [Chat.active, exists().where(Subscription.chat_id == Chat.id, takes)]
+    through = None
+    if limit is not None:
+        through = await session.scalar(
+            select(Chat.id)
+            .where(*subscribed, Chat.id > after)
+            .order_by(Chat.id)
+            .offset(limit - 1)
+            .limit(1)
+        )
+    chunk = [Chat.id > after] if through is None else [Chat.id > after, Chat.id <= through]
     values = {
         "article_id": article.id,
         "kind": kind,
@@ -229,7 +265,7 @@ async def insert_for_plain_subscribers(
     columns = ["chat_id", *values]
     chosen = (
         select(Chat.id, *(literal(v, table.c[name].type) for name, v in values.items()))
-        .where(Chat.active, exists().where(Subscription.chat_id == Chat.id, takes))
+        .where(*subscribed, *chunk)
         .order_by(Chat.id)
     )
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -241,7 +277,7 @@ async def insert_for_plain_subscribers(
     # SQLAlchemy keeps an INSERT's row count only when asked (PostgreSQL otherwise gives -1).
     executed = await session.execute(statement, execution_options={"preserve_rowcount": True})
     result = cast(CursorResult[tuple[()]], executed)
-    return result.rowcount
+    return result.rowcount, through
 
 
 async def match_pending(
@@ -251,12 +287,17 @@ async def match_pending(
     now: datetime,
     limit: int = BATCH,
     max_age: timedelta = DEFAULT_MAX_AGE,
+    first_chunk: int = FANOUT_FIRST_CHUNK,
+    chunk: int | None = None,
 ) -> MatchReport:
     """Match one batch of events; the caller commits (that is what makes it atomic).
 
-    Rows that need Python go first: keyword matches, and headlines held for chats inside
-    their quiet hours. Every other all-news and section subscriber is then written by the
-    database itself, which skips the chats that already have their row."""
+    Rows that need Python go first, with an event's first chunk: keyword matches, and
+    headlines held for chats inside their quiet hours. All-news and section subscribers are
+    then written by the database itself, ``first_chunk`` chats in an event's first call and
+    ``chunk`` (or all the rest) in each later one, skipping the chats that already have
+    their row; an event with chats left stays unmatched, and the next call (after the
+    caller's commit) goes on from its ``matched_through``."""
     report = MatchReport()
     events = await _pending_events(session, limit)
     if not events:
@@ -285,16 +326,25 @@ async def match_pending(
                 report.stale += 1
                 continue
             kind = DeliveryKind.BREAKING if article.is_breaking else DeliveryKind.HEADLINE
-            holds = kind is DeliveryKind.HEADLINE  # breaking news is never held
-            built: dict[int, datetime | None] = dict(quiet.held(article, now) if holds else {})
-            for chat_id in keywords.chats_for(article) - built.keys():
-                built[chat_id] = quiet.release(chat_id, now) if holds else None
-            rows = [
-                delivery_row(article.id, chat_id, kind, now=now, held_until=built[chat_id])
-                for chat_id in sorted(built)
-            ]
-            written = await insert_deliveries(session, rows)
-            written += await insert_for_plain_subscribers(session, article, kind, now=now)
+            written = 0
+            take = first_chunk if event.matched_through is None else chunk
+            if event.matched_through is None:  # the first chunk
+                holds = kind is DeliveryKind.HEADLINE  # breaking news is never held
+                built: dict[int, datetime | None] = dict(quiet.held(article, now) if holds else {})
+                for chat_id in keywords.chats_for(article) - built.keys():
+                    built[chat_id] = quiet.release(chat_id, now) if holds else None
+                rows = [
+                    delivery_row(article.id, chat_id, kind, now=now, held_until=built[chat_id])
+                    for chat_id in sorted(built)
+                ]
+                written = await insert_deliveries(session, rows)
+            plain, through = await insert_for_plain_subscribers(
+                session, article, kind, now=now, after=event.matched_through or 0, limit=take
+            )
+            written += plain
+            if through is not None:  # chats are left: the next call goes on after these
+                event.matched, event.matched_through = False, through
+                report.unfinished += 1
         else:
             kind = DeliveryKind.CORRECTION
             chats = await session.scalars(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.delivery.matcher import KeywordIndex, delivery_row, insert_deliveries, matching_chats
@@ -175,10 +175,10 @@ async def queue_recent(
     """Queue the latest ``count`` articles this subscription takes, as headlines due now.
 
     Of those, ones the chat already has a headline or breaking row for are skipped (sent,
-    queued or held), and so are ones the matcher has not seen yet: it will deliver them
-    itself, and as breaking news where they are. Quiet hours do not hold these rows: the
-    reader has just asked for them. Returns how many rows were written, oldest first so
-    they read in order.
+    queued or held), and so are ones the matcher has yet to reach this chat for: it will
+    deliver them itself, and as breaking news where they are. Quiet hours do not hold these
+    rows: the reader has just asked for them. Returns how many rows were written, oldest
+    first so they read in order.
     """
     latest = await latest_matching(session, subscription, now=now, analyzer=analyzer, count=count)
     if not latest:
@@ -193,10 +193,15 @@ async def queue_recent(
             )
         )
     )
+    # The matcher will reach this chat itself, unless it is part-way through a fan-out and
+    # past this chat already (or past its first chunk, where keyword matches are written).
+    not_reached: ColumnElement[bool] = ArticleEvent.matched_through.is_(None)
+    if subscription.kind is not SubscriptionKind.KEYWORD:
+        not_reached = or_(not_reached, ArticleEvent.matched_through < subscription.chat_id)
     skip |= set(
         await session.scalars(
             select(ArticleEvent.article_id).where(
-                ArticleEvent.article_id.in_(ids), ArticleEvent.matched.is_(False)
+                ArticleEvent.article_id.in_(ids), ArticleEvent.matched.is_(False), not_reached
             )
         )
     )

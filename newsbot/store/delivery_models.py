@@ -119,6 +119,9 @@ class ArticleEvent(Base):
     revision: Mapped[int] = mapped_column(Integer)
     kind: Mapped[EventKind] = mapped_column(text_enum(EventKind))
     matched: Mapped[bool] = mapped_column(Boolean, default=False)
+    # While a fan-out is matched a chunk at a time: the last chat id whose rows are written
+    # (migration 0009). Null before the first chunk.
+    matched_through: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
 
 

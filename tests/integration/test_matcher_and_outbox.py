@@ -9,13 +9,14 @@ from sqlalchemy import event, func, select
 
 from newsbot.app import App
 from newsbot.clock import FixedClock
-from newsbot.delivery.matcher import match_pending
+from newsbot.delivery.matcher import MatchReport, match_pending
 from newsbot.delivery.outbox import claim, deactivate_chat, mark_failed, mark_sent, retry_later
 from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe, unsubscribe
 from newsbot.errors import InputError
 from newsbot.ingest.drafts import ArticleDraft
 from newsbot.store.articles import store_drafts
 from newsbot.store.delivery_models import (
+    ArticleEvent,
     Chat,
     ChatKind,
     Delivery,
@@ -345,3 +346,39 @@ async def test_a_claim_walks_the_index_of_pending_rows_instead_of_sorting_them(
         "LIST SUBQUERY 1",
         "SCAN deliveries USING INDEX ix_deliveries_claim",
     ]
+
+
+async def match_one_call(app: App, *, chunk: int) -> MatchReport:
+    async with app.sessions() as session:
+        report = await match_pending(
+            session, default_analyzer(), now=app.clock.now(), first_chunk=chunk, chunk=chunk
+        )
+        await session.commit()
+    return report
+
+
+async def test_a_fan_out_is_written_a_committed_chunk_at_a_time(app: App) -> None:
+    """Dispatchers can start on the first readers while the rest are still being written,
+    and a matcher that stops between chunks goes on where the last commit left it."""
+    plain = [await add_chat(app, f"all{n}", (SubscriptionKind.ALL, "")) for n in range(5)]
+    keyword = await add_chat(app, "kw", (SubscriptionKind.KEYWORD, "드론"))
+    await publish(app, draft(1, "드론 택배"))
+
+    first = await match_one_call(app, chunk=2)
+
+    assert (first.events, first.unfinished, first.deliveries) == (1, 1, 3)
+    assert {chat for _, chat, _, _ in await deliveries(app)} == {keyword, *plain[:2]}
+    async with app.sessions() as session:
+        event = await session.scalar(select(ArticleEvent))
+        assert event is not None
+        assert (event.matched, event.matched_through) == (False, plain[1])
+
+    rest = [await match_one_call(app, chunk=2) for _ in range(3)]  # a fresh session each
+
+    assert [(r.events, r.unfinished, r.deliveries) for r in rest] == [
+        (1, 1, 2),
+        (1, 0, 1),
+        (0, 0, 0),
+    ]
+    written = [chat for _, chat, _, _ in await deliveries(app)]
+    assert sorted(written) == sorted([keyword, *plain])  # each chat once

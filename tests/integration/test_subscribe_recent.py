@@ -219,3 +219,38 @@ async def test_a_reader_who_subscribes_during_quiet_hours_gets_them_at_once(app:
     async with app.sessions() as session:
         state = await session.scalar(select(Delivery.state).where(Delivery.chat_id == chat))
     assert state is DeliveryState.PENDING
+
+
+async def test_a_reader_who_subscribes_mid_fan_out_gets_the_article_once_either_way(
+    app: App,
+) -> None:
+    """The matcher writes a big fan-out a chunk of chats at a time. A reader it has passed
+    already gets the article from subscribing; one it has yet to reach gets it from the
+    matcher."""
+    early = await new_chat(app, "early")
+    others = [await new_chat(app, f"reader{n}") for n in range(3)]
+    for chat in others:
+        await reader_subscribes(app, chat, SubscriptionKind.ALL)
+    await publish(app, 1, "행정 1", match=False)
+    async with app.sessions() as session:  # the first chunk: up to others[1]
+        first = await match_pending(
+            session, default_analyzer(), now=app.clock.now(), first_chunk=2, chunk=2
+        )
+        await session.commit()
+    assert first.unfinished == 1
+    late = await new_chat(app, "late")
+
+    passed = await reader_subscribes(app, early, SubscriptionKind.ALL)
+    ahead = await reader_subscribes(app, late, SubscriptionKind.ALL)
+    async with app.sessions() as session:
+        while (
+            await match_pending(
+                session, default_analyzer(), now=app.clock.now(), first_chunk=2, chunk=2
+            )
+        ).events:
+            pass
+        await session.commit()
+
+    assert (passed.queued, ahead.queued) == (1, 0)  # the matcher brings it to the late one
+    assert await queued_titles(app, early) == ["행정 1"]
+    assert await queued_titles(app, late) == ["행정 1"]
