@@ -14,6 +14,7 @@ BENCHMARKS = (
     "bench.ingest",
     "bench.quality.run",
     "bench.fanout",
+    "bench.prune",
     "bench.latency",
     "bench.search_speed",
 )

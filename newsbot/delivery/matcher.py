@@ -244,13 +244,17 @@ async def insert_for_plain_subscribers(
     subscribed = [Chat.active, exists().where(Subscription.chat_id == Chat.id, takes)]
     through = None
     if limit is not None:
-        through = await session.scalar(
-            select(Chat.id)
-            .where(*subscribed, Chat.id > after)
-            .order_by(Chat.id)
-            .offset(limit - 1)
-            .limit(1)
+        # The chunk's last chat, and whether any is left beyond it.
+        edge = list(
+            await session.scalars(
+                select(Chat.id)
+                .where(*subscribed, Chat.id > after)
+                .order_by(Chat.id)
+                .offset(limit - 1)
+                .limit(2)
+            )
         )
+        through = edge[0] if len(edge) == 2 else None
     chunk = [Chat.id > after] if through is None else [Chat.id > after, Chat.id <= through]
     values = {
         "article_id": article.id,

@@ -96,7 +96,8 @@ async def _running(
     await load_samples(app)
     analyzer = default_analyzer()
     async with app.sessions() as session:  # the samples are old news to the matcher
-        await match_pending(session, analyzer, now=clock.now())
+        while (await match_pending(session, analyzer, now=clock.now())).events:
+            pass  # a fan-out is matched a chunk a call
         await session.commit()
     platform = TelegramPlatform(TOKEN, api_url=fake.api_url, limits=FAST)
     chats = ChatHandlers(app.sessions, analyzer, clock)

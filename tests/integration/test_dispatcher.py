@@ -98,7 +98,8 @@ class Rig:
                 ],
                 now=self.clock.now(),
             )
-            await match_pending(session, default_analyzer(), now=self.clock.now())
+            while (await match_pending(session, default_analyzer(), now=self.clock.now())).events:
+                pass  # a fan-out is matched a chunk a call
             await session.commit()
 
     async def states(self) -> list[DeliveryState]:

@@ -84,7 +84,8 @@ class Rig:
             )
         async with self.app.sessions() as session:
             await store_drafts(session, drafts, now=self.clock.now())
-            await match_pending(session, default_analyzer(), now=self.clock.now())
+            while (await match_pending(session, default_analyzer(), now=self.clock.now())).events:
+                pass  # a fan-out is matched a chunk a call
             await session.commit()
 
     async def rows(self) -> list[tuple[DeliveryState, datetime, str | None]]:
