@@ -104,6 +104,15 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (expected an IANA name)") from exc
         return value
 
+    @field_validator("delivery_retention_days")
+    @classmethod
+    def _keeps_a_week(cls, value: int) -> int:
+        # newsbot.delivery.retention.MIN_DAYS (a test holds them equal): /subscribe sends the
+        # last week's headlines a chat has not had, so a copy forgotten sooner goes again.
+        if 0 < value < 7:
+            raise ValueError("0 (keep forever) or at least 7 days")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

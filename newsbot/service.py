@@ -286,7 +286,8 @@ class Service:
             if not days or not await leadership.acquire():
                 return False
             before = self.app.clock.now() - timedelta(days=days)
-            if deleted := await prune_settled(self.app.sessions, before=before):
+            deleted = await prune_settled(self.app.sessions, before=before, stop=self.stop.is_set)
+            if deleted:
                 log.info("forgot %d settled deliveries older than %d days", deleted, days)
             return False
 

@@ -9,7 +9,7 @@ import click
 from newsbot import event_loop
 from newsbot.app import App, index_missing, open_app
 from newsbot.cli.root import run_with_app, settings_of
-from newsbot.delivery.retention import prune_settled
+from newsbot.delivery.retention import MIN_DAYS, prune_settled
 from newsbot.store import migrate
 
 
@@ -54,7 +54,7 @@ def current(ctx: click.Context) -> None:
 @db.command()
 @click.option(
     "--days",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=MIN_DAYS),
     default=None,
     help="Keep this many days (default: NEWSBOT_DELIVERY_RETENTION_DAYS).",
 )

@@ -242,6 +242,17 @@ async def insert_for_plain_subscribers(
         )
         takes = or_(takes, in_section)
     subscribed = [Chat.active, exists().where(Subscription.chat_id == Chat.id, takes)]
+    if after:
+        # Past the first chunk, a chat may have been given the article meanwhile under the
+        # other kind (a headline queued by /subscribe, or the article turned breaking news
+        # between chunks): one copy per chat, whatever its kind.
+        subscribed.append(
+            ~exists().where(
+                Delivery.article_id == article.id,
+                Delivery.chat_id == Chat.id,
+                Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
+            )
+        )
     through = None
     if limit is not None:
         # The chunk's last chat, and whether any is left beyond it.
@@ -326,7 +337,8 @@ async def match_pending(
         if article is None:
             continue
         if event.kind is EventKind.NEW:
-            if article.published_at < now - max_age:
+            # Judged once, on the first chunk: a fan-out under way is finished, however long.
+            if event.matched_through is None and article.published_at < now - max_age:
                 report.stale += 1
                 continue
             kind = DeliveryKind.BREAKING if article.is_breaking else DeliveryKind.HEADLINE

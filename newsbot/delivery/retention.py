@@ -18,16 +18,22 @@ horizon is an hour past the cut-off and every delete still checks ``created_at``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import CursorResult, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.delivery.outbox import ids_in
+from newsbot.delivery.subscriptions import RECENT_WINDOW
 from newsbot.store.delivery_models import Delivery, DeliveryState
 
 CHUNK = 5000
+# /subscribe sends a new subscriber the last week's headlines the chat has not had yet
+# (RECENT_WINDOW): forgetting a copy sooner would send it again to a reader who subscribes
+# a second time.
+MIN_DAYS = RECENT_WINDOW.days
 HORIZON_SLACK = timedelta(hours=1)  # far more than rows are ever written out of order
 SETTLED = [DeliveryState.SENT.value, DeliveryState.FAILED.value, DeliveryState.DROPPED.value]
 
@@ -59,9 +65,16 @@ async def _horizon(session: AsyncSession, before: datetime) -> int | None:
 
 
 async def prune_settled(
-    sessions: async_sessionmaker[AsyncSession], *, before: datetime, chunk: int = CHUNK
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    before: datetime,
+    chunk: int = CHUNK,
+    stop: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Delete sent, failed and dropped rows written before ``before``; returns how many."""
+    """Delete sent, failed and dropped rows written before ``before``; returns how many.
+
+    ``stop`` is asked between chunks: the first pass over a store with months of history
+    deletes millions of rows, and a bot told to stop must not make its supervisor wait."""
     async with sessions() as session:
         horizon = await _horizon(session, before + HORIZON_SLACK)
     if horizon is None:
@@ -84,9 +97,12 @@ async def prune_settled(
                 )
             )
             if batch:
-                await session.execute(delete(_DELIVERIES).where(ids_in(session, ids, batch)))
+                result = await session.execute(
+                    delete(_DELIVERIES).where(ids_in(session, ids, batch)),
+                    execution_options={"preserve_rowcount": True},
+                )
                 await session.commit()
-        deleted += len(batch)
-        if len(batch) < chunk:
+                deleted += cast(CursorResult[tuple[()]], result).rowcount
+        if len(batch) < chunk or stop():
             return deleted
         after = batch[-1]

@@ -11,7 +11,13 @@ from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.delivery.matcher import MatchReport, match_pending
 from newsbot.delivery.outbox import claim, deactivate_chat, mark_failed, mark_sent, retry_later
-from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe, unsubscribe
+from newsbot.delivery.subscriptions import (
+    ChatRef,
+    get_or_create_chat,
+    subscribe,
+    subscribe_with_recent,
+    unsubscribe,
+)
 from newsbot.errors import InputError
 from newsbot.ingest.drafts import ArticleDraft
 from newsbot.store.articles import store_drafts
@@ -387,3 +393,55 @@ async def test_a_fan_out_is_written_a_committed_chunk_at_a_time(app: App) -> Non
     ]
     written = [chat for _, chat, _, _ in await deliveries(app)]
     assert sorted(written) == sorted([keyword, *plain])  # each chat once
+
+
+async def test_a_fan_out_under_way_is_finished_however_old_its_article_gets(
+    app: App, clock: FixedClock
+) -> None:
+    """Whether an article is too old to push is judged once, when its fan-out starts: the
+    rest of its readers are not dropped because the clock moved on meanwhile."""
+    chats = [await add_chat(app, f"all{n}", (SubscriptionKind.ALL, "")) for n in range(4)]
+    almost_stale = draft(1, "어제 이맘때 기사")
+    almost_stale.published_at = clock.now() - timedelta(hours=23, minutes=59)
+    await publish(app, almost_stale)
+    first = await match_one_call(app, chunk=2)
+    clock.advance(minutes=5)  # a slow or restarted matcher
+
+    while (await match_one_call(app, chunk=2)).events:
+        pass
+
+    assert first.stale == 0
+    assert sorted(chat for _, chat, _, _ in await deliveries(app)) == sorted(chats)
+
+
+async def test_a_chat_given_the_article_mid_fan_out_is_not_given_it_again(app: App) -> None:
+    """A reader the matcher has yet to reach subscribes to a keyword the breaking story
+    matches: /subscribe queues it as a headline, and the matcher's next chunk must not add
+    the breaking copy too."""
+    early = [await add_chat(app, f"all{n}", (SubscriptionKind.ALL, "")) for n in range(2)]
+    reader = await add_chat(app, "reader", (SubscriptionKind.ALL, ""))
+    await publish(app, draft(1, "[속보] 드론 추락", breaking=True))
+    await match_one_call(app, chunk=2)  # the first two chats
+    async with app.sessions() as session:
+        chat = await session.get(Chat, reader)
+        assert chat is not None
+        result = await subscribe_with_recent(
+            session,
+            chat,
+            SubscriptionKind.KEYWORD,
+            "드론",
+            now=app.clock.now(),
+            analyzer=default_analyzer(),
+        )
+        await session.commit()
+
+    while (await match_one_call(app, chunk=2)).events:
+        pass
+
+    assert result.queued == 1
+    rows = [(chat, kind) for _, chat, kind, _ in await deliveries(app)]
+    assert sorted(rows) == [
+        (early[0], DeliveryKind.BREAKING),
+        (early[1], DeliveryKind.BREAKING),
+        (reader, DeliveryKind.HEADLINE),  # one copy, the one /subscribe queued
+    ]

@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from newsbot.app import App
+from newsbot.config import load_settings
 from newsbot.delivery.matcher import delivery_row, insert_deliveries
-from newsbot.delivery.retention import prune_settled
+from newsbot.delivery.retention import MIN_DAYS, prune_settled
 from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat
+from newsbot.errors import ConfigError
 from newsbot.ingest.drafts import ArticleDraft
 from newsbot.store.articles import store_drafts
 from newsbot.store.delivery_models import ChatKind, Delivery, DeliveryKind, DeliveryState
@@ -150,8 +152,8 @@ def test_the_operator_can_prune_by_hand(
     assert out == "deleted 0 settled deliveries older than 7 days\n"
 
 
-@pytest.mark.parametrize("days", ["0", "-3", "week"])
-def test_a_retention_that_keeps_nothing_is_refused_in_one_line(
+@pytest.mark.parametrize("days", ["0", "6", "-3", "week"])
+def test_a_retention_shorter_than_a_week_is_refused_in_one_line(
     capsys: pytest.CaptureFixture[str],
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
@@ -164,3 +166,26 @@ def test_a_retention_that_keeps_nothing_is_refused_in_one_line(
     assert code == 2
     assert err.startswith("newsbot: error: ")
     assert err.count("\n") == 1
+
+
+def test_the_setting_keeps_at_least_the_week_subscribing_looks_back_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A copy forgotten within the week would go again to a reader who subscribes again."""
+    assert MIN_DAYS == 7
+    for days, allowed in (("0", True), ("6", False), ("7", True)):
+        monkeypatch.setenv("NEWSBOT_DELIVERY_RETENTION_DAYS", days)
+        if allowed:
+            assert load_settings().delivery_retention_days == int(days)
+        else:
+            with pytest.raises(ConfigError, match="NEWSBOT_DELIVERY_RETENTION_DAYS"):
+                load_settings()
+
+
+async def test_a_pass_told_to_stop_ends_between_chunks(app: App) -> None:
+    await write(app, *[(DeliveryState.SENT, OLD)] * 5)
+
+    deleted = await prune_settled(app.sessions, before=CUT, chunk=2, stop=lambda: True)
+
+    assert deleted == 2
+    assert await left(app) == [3, 4, 5]  # the next pass takes them
