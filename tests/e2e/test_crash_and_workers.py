@@ -12,18 +12,21 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from newsbot.app import App
 from newsbot.delivery.dispatcher import UNSTORED_MAX, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.ingest.drafts import ArticleDraft
 from newsbot.store.articles import store_drafts
+from newsbot.store.delivery_models import Delivery, DeliveryState
 from newsbot.text.analyzer import default_analyzer
 from tests.bulk import add_chats_taking_all_news
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
@@ -99,6 +102,24 @@ async def kill_leftovers(processes: list[asyncio.subprocess.Process]) -> None:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def until_it_holds_leases(app: App, process: asyncio.subprocess.Process) -> None:
+    """Wait until this process has rows of the fan-out leased: it is sending, not idle."""
+    owner = f"{socket.gethostname()}:{process.pid}"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while True:
+        async with app.sessions() as session:
+            leased = await session.scalar(
+                select(func.count()).where(
+                    Delivery.lease_owner == owner, Delivery.state == DeliveryState.PENDING
+                )
+            )
+        if leased:
+            return
+        assert loop.time() < deadline, f"{owner} never took part in the fan-out"
+        await asyncio.sleep(0.02)
 
 
 async def stop(process: asyncio.subprocess.Process) -> bytes:
@@ -202,6 +223,7 @@ async def test_a_worker_killed_beside_the_leader_and_restarted_loses_nothing(
     processes = [leader, worker]
     try:
         await wait_for(lambda: len(fake_telegram.delivered()) >= 3000, 120)
+        await until_it_holds_leases(app, worker)  # killed in the middle of its own batches
         worker.send_signal(signal.SIGKILL)
         await worker.wait()
         at_kill = len(fake_telegram.delivered())
@@ -236,6 +258,7 @@ async def test_a_worker_stopped_beside_the_leader_and_restarted_sends_each_messa
     processes = [leader, worker]
     try:
         await wait_for(lambda: len(fake_telegram.delivered()) >= 3000, 60)
+        await until_it_holds_leases(app, worker)  # stopped in the middle of its own batches
         errors = [await stop(worker)]
         at_stop = len(fake_telegram.delivered())
         processes.append(restarted := await start("worker", env, tmp_path))
