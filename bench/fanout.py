@@ -22,14 +22,11 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
 
-import psycopg
-from sqlalchemy.engine import make_url
-
+from bench.stores import fresh_store
 from newsbot import event_loop
 from newsbot.app import open_app
 from newsbot.clock import SystemClock
@@ -126,22 +123,6 @@ async def run(url: str, chats: int, port: int, transport: str, limits: Limits) -
     }
 
 
-def _pg(admin: str) -> tuple[str, str]:
-    name = f"newsbot_fanout_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(
-        make_url(admin).set(drivername="postgresql").render_as_string(False), autocommit=True
-    ) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, make_url(admin).set(database=name).render_as_string(False)
-
-
-def _drop(admin: str, name: str) -> None:
-    with psycopg.connect(
-        make_url(admin).set(drivername="postgresql").render_as_string(False), autocommit=True
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=10_000)
@@ -170,20 +151,9 @@ def main() -> None:
             ):
                 runs = []
                 for _ in range(args.repeat):
-                    with tempfile.TemporaryDirectory() as tmp:
-                        if store == "sqlite":
-                            url, name = f"sqlite:///{tmp}/fanout.db", None
-                        else:
-                            name, url = _pg(args.postgres)
-                        try:
-                            runs.append(
-                                event_loop.run(
-                                    run(url, chats, port, transport.split()[0].rstrip(","), limits)
-                                )
-                            )
-                        finally:
-                            if name:
-                                _drop(args.postgres, name)
+                    with fresh_store(store, args.postgres, "newsbot_fanout") as url:
+                        way = transport.split()[0].rstrip(",")
+                        runs.append(event_loop.run(run(url, chats, port, way, limits)))
                 figures = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
                 figures["low"] = min(r["rate"] for r in runs)
                 figures["high"] = max(r["rate"] for r in runs)

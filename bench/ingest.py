@@ -15,13 +15,10 @@ import os
 import resource
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import psycopg
-from sqlalchemy.engine import make_url
-
 from bench.corpus import write_ndjson
+from bench.stores import postgres_database
 from newsbot.app import open_app
 from newsbot.clock import SystemClock
 from newsbot.config import Settings
@@ -50,20 +47,6 @@ async def measure(url: str, export: Path, count: int) -> dict[str, float]:
     return figures
 
 
-def _pg_database(admin: str) -> tuple[str, str]:
-    name = f"newsbot_bench_{uuid.uuid4().hex[:8]}"
-    conninfo = make_url(admin).set(drivername="postgresql").render_as_string(False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, make_url(admin).set(database=name).render_as_string(False)
-
-
-def _drop(admin: str, name: str) -> None:
-    conninfo = make_url(admin).set(drivername="postgresql").render_as_string(False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20_000)
@@ -73,11 +56,8 @@ def main() -> None:
         export = write_ndjson(Path(tmp) / "bench.ndjson", args.count)
         rows = [("sqlite", asyncio.run(measure(f"sqlite:///{tmp}/bench.db", export, args.count)))]
         if args.postgres:
-            name, url = _pg_database(args.postgres)
-            try:
+            with postgres_database(args.postgres, "newsbot_bench") as url:
                 rows.append(("postgresql", asyncio.run(measure(url, export, args.count))))
-            finally:
-                _drop(args.postgres, name)
     print(f"ingest: {args.count:,} synthetic Korean articles (bench/corpus.py, seed fixed)")
     print("| store | first import (articles/s) | re-import, all unchanged (articles/s) |")
     print("|---|---|---|")

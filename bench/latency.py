@@ -34,9 +34,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg
-from sqlalchemy.engine import make_url
-
+from bench.stores import fresh_store
 from newsbot.app import open_app
 from newsbot.clock import SystemClock
 from newsbot.config import Settings
@@ -165,22 +163,6 @@ async def measure(url: str, articles: int, spacing: tuple[float, float], cwd: st
     return [arrivals.first[n] - committed[n] for n in range(WARM_UP, WARM_UP + articles)]
 
 
-def _admin_conninfo(admin: str) -> str:
-    return make_url(admin).set(drivername="postgresql").render_as_string(False)
-
-
-def _create_database(admin: str) -> tuple[str, str]:
-    name = f"newsbot_latency_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(_admin_conninfo(admin), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, make_url(admin).set(database=name).render_as_string(False)
-
-
-def _drop_database(admin: str, name: str) -> None:
-    with psycopg.connect(_admin_conninfo(admin), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _summary(latencies: list[float]) -> tuple[float, float, float]:
     p95 = statistics.quantiles(latencies, n=20, method="inclusive")[-1]
     return statistics.median(latencies), p95, max(latencies)
@@ -202,17 +184,11 @@ def main() -> None:
         stores.remove("postgresql")
     rows = []
     for store in stores:
-        with tempfile.TemporaryDirectory() as tmp:
-            name = None
-            if store == "sqlite":
-                url = f"sqlite:///{tmp}/latency.db"
-            else:
-                name, url = _create_database(args.postgres)
-            try:
-                latencies = asyncio.run(measure(url, args.articles, args.spacing, tmp))
-            finally:
-                if name:
-                    _drop_database(args.postgres, name)
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            fresh_store(store, args.postgres, "newsbot_latency") as url,
+        ):
+            latencies = asyncio.run(measure(url, args.articles, args.spacing, tmp))
         rows.append((store, _summary(latencies)))
     low, high = args.spacing
     print(f"{args.articles} articles, one every {low:g}–{high:g} s, one subscribed chat\n")

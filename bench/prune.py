@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, text
 
-from bench.fanout import _drop, _pg
+from bench.stores import fresh_store
 from newsbot import event_loop
 from newsbot.app import open_app
 from newsbot.clock import SystemClock
@@ -107,17 +106,8 @@ def main() -> None:
     print("| store | old rows deleted | kept | seconds | rows/s | longest transaction |")
     print("|---|---|---|---|---|---|")
     for store in ["sqlite"] + (["postgresql"] if args.postgres else []):
-        with tempfile.TemporaryDirectory() as tmp:
-            name = None
-            if store == "sqlite":
-                url = f"sqlite:///{tmp}/prune.db"
-            else:
-                name, url = _pg(args.postgres)
-            try:
-                f = event_loop.run(run(url, args.rows))
-            finally:
-                if name:
-                    _drop(args.postgres, name)
+        with fresh_store(store, args.postgres, "newsbot_prune") as url:
+            f = event_loop.run(run(url, args.rows))
         print(
             f"| {store} | {f['deleted']:,.0f} | {args.rows // 10:,} | {f['seconds']:.1f} | "
             f"{f['deleted'] / f['seconds']:,.0f} | {f['longest_transaction'] * 1000:.0f} ms |"

@@ -24,16 +24,14 @@ import os
 import re
 import sqlite3
 import tempfile
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
+from bench.stores import postgres_database
 from newsbot.app import open_app
 from newsbot.clock import FixedClock
 from newsbot.config import Settings
@@ -124,24 +122,6 @@ async def run_newsbot(url: str, judged: Sequence[Judged]) -> NewsbotRun:
                     )
                     run.deep[entry.query] = [hit.article.guid or "" for hit in deep.hits]
     return run
-
-
-def _admin_conninfo(admin: str) -> str:
-    parsed = make_url(admin.replace("postgres://", "postgresql://", 1))
-    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _pg_create(admin: str) -> tuple[str, str]:
-    name = f"newsbot_quality_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(_admin_conninfo(admin), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(admin.replace("postgres://", "postgresql://", 1)).set(database=name)
-    return name, url.render_as_string(hide_password=False)
-
-
-def _pg_drop(admin: str, name: str) -> None:
-    with psycopg.connect(_admin_conninfo(admin), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- baselines: plain FTS5, queried as typed ---------------------------------------------------
@@ -318,11 +298,8 @@ def evaluate(postgres: str | None, per_query: bool, emit: Callable[[str], None])
         sqlite_run = asyncio.run(run_newsbot(f"sqlite:///{tmp}/quality.db", judged))
     runs = [("newsbot (SQLite)", sqlite_run)]
     if postgres:
-        name, url = _pg_create(postgres)
-        try:
+        with postgres_database(postgres, "newsbot_quality") as url:
             runs.append(("newsbot (PostgreSQL)", asyncio.run(run_newsbot(url, judged))))
-        finally:
-            _pg_drop(postgres, name)
 
     baselines = [Baseline(t, sqlite_run.docs) for t in ("unicode61", "trigram")]
     systems = [System(label, run.top) for label, run in runs]
