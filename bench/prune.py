@@ -36,7 +36,7 @@ SQLITE_NUMBERS = (
     "WITH RECURSIVE s(n) AS (SELECT :first UNION ALL SELECT n + 1 FROM s WHERE n < :last) "
     "SELECT n FROM s"
 )
-PG_NUMBERS = "SELECT generate_series(:first, :last) AS n"
+PG_NUMBERS = "SELECT generate_series(CAST(:first AS INTEGER), CAST(:last AS INTEGER)) AS n"
 
 
 async def run(url: str, rows: int) -> dict[str, float]:
