@@ -13,7 +13,6 @@ import asyncio
 import os
 import signal
 import socket
-import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -30,8 +29,8 @@ from newsbot.store.delivery_models import Delivery, DeliveryState
 from newsbot.text.analyzer import default_analyzer
 from tests.bulk import add_chats_taking_all_news
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from tests.processes import start, stop
 
-NEWSBOT = str(Path(sys.executable).parent / "newsbot")
 # The most one process can have sent (or be sending) without having stored it: what each
 # batch may have unstored, times the batches it works on at once.
 IN_FLIGHT = UNSTORED_MAX * DispatchSettings(owner="").batches_in_flight
@@ -77,17 +76,6 @@ def environment(database_url: str, fake: FakeTelegram) -> dict[str, str]:
     return env
 
 
-async def start(command: str, env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        NEWSBOT,
-        command,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
 async def wait_for(condition: object, seconds: float) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
@@ -120,12 +108,6 @@ async def until_it_holds_leases(app: App, process: asyncio.subprocess.Process) -
             return
         assert loop.time() < deadline, f"{owner} never took part in the fan-out"
         await asyncio.sleep(0.02)
-
-
-async def stop(process: asyncio.subprocess.Process) -> bytes:
-    process.send_signal(signal.SIGTERM)
-    _, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    return err
 
 
 @pytest.mark.slow

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,8 +30,8 @@ from newsbot.text.analyzer import Analyzer, NoMorphemes
 from tests.conftest import make_settings
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from tests.processes import NEWSBOT
 
-NEWSBOT = str(Path(sys.executable).parent / "newsbot")
 LEADS = "this process leads: polling and matching"
 READY = "started: delivering"  # logged just before the loops start
 READS_UPDATES = "telegram: reading updates by polling"

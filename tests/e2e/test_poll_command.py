@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.feed_server import FeedServer
+from tests.processes import NEWSBOT
 
-NEWSBOT = str(Path(sys.executable).parent / "newsbot")
 FEED = """<?xml version="1.0" encoding="euc-kr"?>
 <rss version="2.0"><channel><title>경기 예시</title><link>https://news.example.kr/</link>
 <item><title>성남시, 드론 배송 시범사업 시작</title>

@@ -7,12 +7,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-NEWSBOT = str(Path(sys.executable).parent / "newsbot")
+from tests.processes import NEWSBOT
 
 
 def newsbot(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:

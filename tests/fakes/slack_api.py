@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from tests.fakes.loopback import serving
+
 TOKEN = "xoxb-test-token"
 TEAM = {"team": "Newsroom", "team_id": "T0NEWS", "user": "newsbot", "user_id": "U0BOT"}
 
@@ -228,14 +230,5 @@ async def fake_slack_fixture() -> AsyncIterator[FakeSlack]:
     fake = FakeSlack()
     app = web.Application()
     app.router.add_route("*", "/api/{method}", fake.handle)
-    runner = web.AppRunner(
-        app, handle_signals=False, handler_cancellation=True, shutdown_timeout=0.5
-    )
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.port = site.port
-    try:
+    async with serving(app) as fake.port:
         yield fake
-    finally:
-        await runner.cleanup()

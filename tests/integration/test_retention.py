@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from newsbot.store.articles import store_drafts
 from newsbot.store.delivery_models import ChatKind, Delivery, DeliveryKind, DeliveryState
 from newsbot.store.models import Article
 from tests.helpers import run_cli
+from tests.processes import start, stop
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 CUT = NOW - timedelta(days=30)
@@ -122,22 +121,14 @@ async def test_a_running_bot_forgets_old_deliveries_by_itself(
     await write(app, (DeliveryState.SENT, now - timedelta(days=40)), (DeliveryState.SENT, now))
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
     env |= {"NEWSBOT_DATABASE_URL": database_url, "NEWSBOT_DELIVERY_RETENTION_DAYS": "30"}
-    bot = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "newsbot"),
-        "run",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    bot = await start("run", env, tmp_path)
     try:
         deadline = asyncio.get_running_loop().time() + 60
         while await left(app) != [2]:
             assert asyncio.get_running_loop().time() < deadline, "the old row was never pruned"
             await asyncio.sleep(0.1)
     finally:
-        bot.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(bot.communicate(), timeout=30)
+        err = await stop(bot)
     assert bot.returncode == 0, err
 
 

@@ -11,6 +11,7 @@ from typing import ClassVar
 import pytest
 from aiohttp import web
 
+from tests.fakes.loopback import serving
 from tests.fakes.telegram_api.assertions import Assertions
 from tests.fakes.telegram_api.chats import ChatMethods
 from tests.fakes.telegram_api.getting_updates import GettingUpdatesMethods
@@ -79,14 +80,5 @@ async def fake_telegram_fixture() -> AsyncIterator[FakeTelegram]:
     fake = FakeTelegram()
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", fake.handle)
-    runner = web.AppRunner(
-        app, handle_signals=False, handler_cancellation=True, shutdown_timeout=0.5
-    )
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.port = site.port
-    try:
+    async with serving(app) as fake.port:
         yield fake
-    finally:
-        await runner.cleanup()
