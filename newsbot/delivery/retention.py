@@ -22,12 +22,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import CursorResult, Table, delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from newsbot.delivery.outbox import ids_in
+from newsbot.delivery.outbox import DELIVERIES, ids_in
 from newsbot.delivery.subscriptions import RECENT_WINDOW
-from newsbot.store.delivery_models import Delivery, DeliveryState
+from newsbot.store.delivery_models import DeliveryState
 
 CHUNK = 5000
 # /subscribe sends a new subscriber the last week's headlines the chat has not had yet
@@ -37,14 +37,11 @@ MIN_DAYS = RECENT_WINDOW.days
 HORIZON_SLACK = timedelta(hours=1)  # far more than rows are ever written out of order
 SETTLED = [DeliveryState.SENT.value, DeliveryState.FAILED.value, DeliveryState.DROPPED.value]
 
-_DELIVERIES = cast(Table, Delivery.__table__)
-
 
 async def _horizon(session: AsyncSession, before: datetime) -> int | None:
     """The largest id whose row was written before ``before``, by binary search over ids."""
-    ids = _DELIVERIES.c.id
-    low = await session.scalar(select(func.min(ids)))
-    high = await session.scalar(select(func.max(ids)))
+    ids = DELIVERIES.c.id
+    low, high = (await session.execute(select(func.min(ids), func.max(ids)))).one()
     if low is None or high is None:
         return None
     found = None
@@ -52,7 +49,7 @@ async def _horizon(session: AsyncSession, before: datetime) -> int | None:
         middle = (low + high) // 2
         row = (
             await session.execute(
-                select(ids, _DELIVERIES.c.created_at).where(ids >= middle).order_by(ids).limit(1)
+                select(ids, DELIVERIES.c.created_at).where(ids >= middle).order_by(ids).limit(1)
             )
         ).first()
         if row is None or row[0] > high:
@@ -79,7 +76,7 @@ async def prune_settled(
         horizon = await _horizon(session, before + HORIZON_SLACK)
     if horizon is None:
         return 0
-    ids = _DELIVERIES.c.id
+    ids = DELIVERIES.c.id
     deleted, after = 0, 0
     while True:
         async with sessions() as session:
@@ -89,8 +86,8 @@ async def prune_settled(
                     .where(
                         ids > after,
                         ids <= horizon,
-                        _DELIVERIES.c.state.in_(SETTLED),
-                        _DELIVERIES.c.created_at < before,
+                        DELIVERIES.c.state.in_(SETTLED),
+                        DELIVERIES.c.created_at < before,
                     )
                     .order_by(ids)
                     .limit(chunk)
@@ -98,7 +95,7 @@ async def prune_settled(
             )
             if batch:
                 result = await session.execute(
-                    delete(_DELIVERIES).where(ids_in(session, ids, batch)),
+                    delete(DELIVERIES).where(ids_in(session, ids, batch)),
                     execution_options={"preserve_rowcount": True},
                 )
                 await session.commit()
