@@ -1,17 +1,19 @@
 """The dispatcher: claim due rows, pace them, send through a platform, settle the outcome.
 
+It exists so that every send keeps the outbox's promises (at least once, at most a bounded
+few twice after a crash, never lost) and each platform's pace, whatever the messages say:
+what goes out is built from the claimed rows by ``newsbot.delivery.messages``.
+
 One claim is a batch of the most urgent due rows under a lease. A row for a chat that must
 still wait (its pacing slot, or a 429's retry_after) goes back to the table with that due
 time instead of holding a sending slot, so a burst to one chat never stalls the others and
 never outlives its lease. Outcomes are settled together in one transaction per batch.
 
-Headlines held by a chat's quiet hours go out as one "while you were away" message when the
-quiet hours end: ``outbox.claim_held`` leases all of a chat's due held rows as a group, the
-group becomes one ``Outgoing`` (kind ``away``; newest first, ``AWAY_LISTED`` listed and the
-rest counted), and every outcome is settled on every row of the group, so a sent group is
-all ``sent`` with one message id and a retried group stays held, still one message. A lone
-held headline goes out as an ordinary headline. See ``newsbot.delivery.outbox`` for why
-this keeps the outbox's exactly-once guarantees across crashes and several workers.
+A chat's held headlines are claimed as a group (``outbox.claim_held``) and sent as one
+"while you were away" message; every outcome is settled on every row of the group, so a
+sent group is all ``sent`` with one message id and a retried group stays held, still one
+message. See ``newsbot.delivery.outbox`` for why this keeps the outbox's exactly-once
+guarantees across crashes and several workers.
 """
 
 from __future__ import annotations
@@ -30,27 +32,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.clock import Clock
 from newsbot.delivery import outbox
+from newsbot.delivery.messages import Job, load_held_jobs, load_jobs
 from newsbot.delivery.outcomes import (
-    AWAY,
     ChatGone,
     ChatMoved,
-    Headline,
     Outcome,
-    Outgoing,
     PermanentFailure,
     Platform,
     RateLimited,
-    Recipient,
     Sent,
     Transient,
 )
 from newsbot.delivery.pacing import Pacer
-from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind, DeliveryState
-from newsbot.store.models import Article
+from newsbot.store.delivery_models import Chat, Delivery
 
 log = logging.getLogger(__name__)
 
-CORRECTION = DeliveryKind.CORRECTION.value
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
 DEFER_AFTER = 1.0  # a chat that must wait longer than this goes back to the table
@@ -58,7 +55,6 @@ SETTLE_EVERY = 50  # outcomes stored together while a batch is still sending
 UNSTORED_MAX = 2 * SETTLE_EVERY  # sending or sent, not yet stored: a batch waits at this
 STORE_RETRY_SECONDS = 0.5
 STORE_ATTEMPTS = 3  # a batch whose outcomes cannot be stored stops sending after this
-AWAY_LISTED = 10  # headlines named in one "while you were away" message; the rest are counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,16 +86,6 @@ class DispatchReport:
 
 
 @dataclass(frozen=True, slots=True)
-class _Job:
-    delivery_ids: tuple[int, ...]  # one row, or a held group sent as one message
-    attempts: int
-    chat_id: int
-    platform: str
-    recipient: Recipient
-    message: Outgoing
-
-
-@dataclass(frozen=True, slots=True)
 class _Deferred:
     seconds: float
 
@@ -107,128 +93,6 @@ class _Deferred:
 def transient_delay(attempts: int) -> float:
     """Capped exponential backoff with jitter: about 2 s, 4 s, 8 s … at most five minutes."""
     return min(MAX_BACKOFF, 2.0**attempts) * (0.5 + random.random() / 2)  # noqa: S311
-
-
-def _recipient(chat: Chat) -> Recipient:
-    return Recipient(
-        chat.platform_chat_id, chat.kind.value, chat.language, chat.timezone, chat.link_previews
-    )
-
-
-async def _load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> list[_Job]:
-    """Jobs for claimed rows, in claim order. Columns, not ORM objects (a fan-out loads
-    thousands of rows of one article), and one Outgoing per article, kind and revision."""
-    if not claimed:
-        return []
-    chats = {
-        row[0]: row[1:]
-        for row in await session.execute(
-            select(
-                Chat.id,
-                Chat.platform,
-                Chat.platform_chat_id,
-                Chat.kind,
-                Chat.language,
-                Chat.timezone,
-                Chat.link_previews,
-            ).where(outbox.ids_in(session, Chat.id, {c.chat_id for c in claimed}))
-        )
-    }
-    articles = {
-        a.id: a
-        for a in await session.scalars(
-            select(Article).where(
-                outbox.ids_in(session, Article.id, {c.article_id for c in claimed})
-            )
-        )
-    }
-    replaced = await _replaced_messages(session, [c for c in claimed if c.kind == CORRECTION])
-    messages: dict[tuple[int, str, int], Outgoing] = {}
-    jobs = []
-    for row in claimed:
-        article, chat = articles.get(row.article_id), chats.get(row.chat_id)
-        if article is None or chat is None:  # deleted since the claim; the cascade took the row
-            continue
-        platform, platform_chat_id, chat_kind, language, timezone, link_previews = chat
-        replaces = replaced.get((row.article_id, row.chat_id))
-        key = (row.article_id, row.kind, row.revision)
-        message = messages.get(key) if replaces is None else None
-        if message is None:
-            message = Outgoing(
-                kind=row.kind,
-                title=article.title,
-                url=article.url,
-                lead=article.lead,
-                section=article.section,
-                published_at=article.published_at,
-                revision=row.revision,
-                replaces_message_id=replaces,
-            )
-            if replaces is None:
-                messages[key] = message
-        recipient = Recipient(platform_chat_id, chat_kind.value, language, timezone, link_previews)
-        jobs.append(_Job((row.id,), row.attempts, row.chat_id, platform, recipient, message))
-    return jobs
-
-
-async def _replaced_messages(
-    session: AsyncSession, corrections: list[outbox.Claimed]
-) -> dict[tuple[int, int], str | None]:
-    """(article, chat) → the message a correction replaces: one query for the batch, since
-    a correction of a fanned-out article is itself a fan-out."""
-    if not corrections:
-        return {}
-    rows = await session.execute(
-        select(Delivery.article_id, Delivery.chat_id, Delivery.platform_message_id).where(
-            outbox.ids_in(session, Delivery.article_id, {c.article_id for c in corrections}),
-            outbox.ids_in(session, Delivery.chat_id, {c.chat_id for c in corrections}),
-            Delivery.state == DeliveryState.SENT,
-            Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
-        )
-    )
-    return {(article_id, chat_id): message_id for article_id, chat_id, message_id in rows}
-
-
-async def _load_groups(session: AsyncSession, groups: dict[int, list[int]]) -> list[_Job]:
-    """One job per chat's held group: its headlines newest first, as one message."""
-    ids = [i for group in groups.values() for i in group]
-    if not ids:
-        return []
-    rows = await session.execute(
-        select(Delivery.id, Delivery.attempts, Article, Chat)
-        .join(Article, Article.id == Delivery.article_id)
-        .join(Chat, Chat.id == Delivery.chat_id)
-        .where(outbox.ids_in(session, Delivery.id, ids))
-        .order_by(Delivery.chat_id, Article.published_at.desc(), Delivery.id.desc())
-    )
-    by_chat: dict[int, list[tuple[int, int, Article, Chat]]] = {}
-    for delivery_id, attempts, article, chat in rows:
-        by_chat.setdefault(chat.id, []).append((delivery_id, attempts, article, chat))
-    jobs = []
-    for members in by_chat.values():
-        newest, chat = members[0][2], members[0][3]
-        listed = [article for _, _, article, _ in members[1:AWAY_LISTED]]
-        message = Outgoing(
-            kind=AWAY if len(members) > 1 else DeliveryKind.HEADLINE.value,
-            title=newest.title,
-            url=newest.url,
-            lead=newest.lead,
-            section=newest.section,
-            published_at=newest.published_at,
-            also=tuple(Headline(a.title, a.url, a.section, a.published_at) for a in listed),
-            more=max(0, len(members) - AWAY_LISTED),
-        )
-        jobs.append(
-            _Job(
-                tuple(m[0] for m in members),
-                max(m[1] for m in members),
-                chat.id,
-                chat.platform,
-                _recipient(chat),
-                message,
-            )
-        )
-    return jobs
 
 
 class Dispatcher:
@@ -266,8 +130,8 @@ class Dispatcher:
             report.claimed = len(ids)
             if not ids:
                 return report
-            jobs = await _load_jobs(session, claimed)
-            jobs += await _load_groups(session, groups)
+            jobs = await load_jobs(session, claimed)
+            jobs += await load_held_jobs(session, groups)
 
         heartbeat = asyncio.create_task(self._keep_leases(ids))
         try:
@@ -278,7 +142,7 @@ class Dispatcher:
                 await heartbeat
         return report
 
-    async def _send_and_store(self, jobs: list[_Job], report: DispatchReport) -> None:
+    async def _send_and_store(self, jobs: list[Job], report: DispatchReport) -> None:
         """Send a batch's jobs and store their outcomes as they come.
 
         Outcomes sent but not yet stored are what a process killed at that moment sends
@@ -291,7 +155,7 @@ class Dispatcher:
         its size, hence 50 at a time rather than 25 (0.165 against 0.20 ms a message).
         """
         waiting = collections.deque(jobs)
-        done: list[tuple[_Job, Outcome | _Deferred]] = []
+        done: list[tuple[Job, Outcome | _Deferred]] = []
         unstored = 0  # in ``done`` or being written
         sending = True
         wake, room = asyncio.Event(), asyncio.Event()
@@ -368,7 +232,7 @@ class Dispatcher:
             except Exception:  # a missed renewal costs at most a duplicate, never a loss
                 log.exception("could not renew delivery leases")
 
-    async def _send(self, job: _Job) -> Outcome | _Deferred:
+    async def _send(self, job: Job) -> Outcome | _Deferred:
         platform = self.platforms.get(job.platform)
         if platform is None:
             return PermanentFailure(f"no adapter for platform {job.platform!r} is running")
@@ -391,7 +255,7 @@ class Dispatcher:
         return outcome
 
     async def _settle(
-        self, results: list[tuple[_Job, Outcome | _Deferred]], total: DispatchReport
+        self, results: list[tuple[Job, Outcome | _Deferred]], total: DispatchReport
     ) -> None:
         """Store outcomes in one transaction; counted into ``total`` once it committed (a
         store that failed is tried again and must not count twice)."""
@@ -455,7 +319,7 @@ async def _defer(session: AsyncSession, ids: tuple[int, ...], due_at: datetime) 
     )
 
 
-async def _move_chat(session: AsyncSession, job: _Job, new_chat_id: str, now: datetime) -> None:
+async def _move_chat(session: AsyncSession, job: Job, new_chat_id: str, now: datetime) -> None:
     """A group became a supergroup: the chat now lives at the new id; resend there at once."""
     chat = await session.get(Chat, job.chat_id)
     if chat is None:

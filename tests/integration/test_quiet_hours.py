@@ -17,8 +17,9 @@ from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.delivery import outbox
 from newsbot.delivery.chat_settings import set_link_previews, set_quiet_hours
-from newsbot.delivery.dispatcher import AWAY_LISTED, Dispatcher, DispatchSettings
+from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
 from newsbot.delivery.matcher import match_pending
+from newsbot.delivery.messages import AWAY_LISTED
 from newsbot.delivery.outcomes import AWAY, Outcome, Outgoing, Recipient, Transient
 from newsbot.delivery.pacing import Limits, Pacer
 from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe, unsubscribe
