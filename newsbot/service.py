@@ -1,10 +1,9 @@
 """The long-running bot: poller, matcher and dispatcher loops in one event loop.
 
 `newsbot run` runs all three; `newsbot worker` only dispatches (more sending capacity on
-PostgreSQL). Polling and matching run in one leader at a time: on PostgreSQL the leader holds
-an advisory lock on a connection of its own, and when it dies the lock goes with its
-connection and another process takes over within a couple of seconds. SQLite is
-single-process, so a second `run` against the same file is refused with a clear message.
+PostgreSQL). Polling and matching run in one leader at a time (`newsbot.leadership`): on
+PostgreSQL the holder of an advisory lock, which another process takes over within a couple
+of seconds when the leader dies; on SQLite the only process.
 
 The matcher does not wait out its idle time when it knows there is work: on PostgreSQL the
 leader LISTENs for the notification a trigger sends when article events are committed, by
@@ -18,20 +17,11 @@ and marked, or left to its lease; never lost.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fcntl
 import logging
-import os
-import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
-from typing import IO, Protocol
-
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from typing import Protocol
 
 from newsbot.app import App
 from newsbot.delivery.dispatcher import Dispatcher, DispatchReport, DispatchSettings
@@ -39,129 +29,24 @@ from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import Platform
 from newsbot.delivery.retention import prune_settled
 from newsbot.delivery.wakeup import Listener
-from newsbot.errors import StoreError
 from newsbot.ingest.fetch import make_client
 from newsbot.ingest.poller import FeedResult, PollSettings, poll_due_feeds
+
+# Leadership lives in newsbot.leadership: the names imported `as` themselves are kept here
+# only for callers not yet moved over; import them from there.
+from newsbot.leadership import LEADER_RETRY_SECONDS as LEADER_RETRY_SECONDS
+from newsbot.leadership import Leadership
+from newsbot.leadership import process_name as process_name
+from newsbot.leadership import sqlite_single_process as sqlite_single_process
 from newsbot.store.articles import Outcome
-from newsbot.store.engine import backend_name, sync_url
+from newsbot.store.engine import backend_name
 from newsbot.text.analyzer import default_analyzer
 
 log = logging.getLogger(__name__)
 
-LEADER_LOCK_KEY = 0x6E657773  # "news"
-LEADER_RETRY_SECONDS = 2.0
-SESSION_CHECK_SECONDS = LEADER_RETRY_SECONDS / 2
-# The lock is freed when PostgreSQL ends the leader's session. A leader whose process dies
-# closes its socket at once, but one whose whole host dies (power, kernel, network) leaves
-# the server waiting on TCP keepalive, two hours by default. The leader's session asks the
-# server to probe after 10 s of silence, 3 probes 5 s apart, and to give up on an answer
-# left unacknowledged for 25 s (keepalives wait while data is in flight): another process
-# leads within about 25 s of the last word from the dead one.
-LEADER_KEEPALIVES = {
-    "tcp_keepalives_idle": 10,
-    "tcp_keepalives_interval": 5,
-    "tcp_keepalives_count": 3,
-    "tcp_user_timeout": 25_000,  # milliseconds
-}
 POLL_IDLE = 1.0  # seconds between looks for due feeds
 DISPATCH_IDLE = 0.2  # seconds between looks for due deliveries when nothing wakes the dispatcher
 PRUNE_EVERY = 3600.0  # seconds between the leader's passes over settled deliveries
-
-
-def process_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@contextlib.contextmanager
-def sqlite_single_process(database_url: str) -> Iterator[None]:
-    """Refuse a second process on one SQLite file, with a message that says why."""
-    path = Path(sync_url(database_url).database or "newsbot.db")
-    lock_path = path.with_name(path.name + ".run.lock")
-    handle: IO[str] = lock_path.open("w")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise StoreError(
-            f"another newsbot process is running on {path}: SQLite allows one; "
-            "use PostgreSQL (NEWSBOT_DATABASE_URL) for several workers"
-        ) from None
-    try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-
-
-@dataclass
-class Leadership:
-    """Who polls and matches. Always this process on SQLite; on PostgreSQL, whoever holds
-    the advisory lock.
-
-    The lock belongs to one database session, so this process leads exactly as long as that
-    session lives: `acquire` checks it is still there (PostgreSQL drops sessions on a restart,
-    a network cut or `pg_terminate_backend`, and then someone else may lead), and `release`
-    closes it for good instead of handing it back to the pool with the lock still held.
-    """
-
-    app: App
-    _connection: AsyncConnection | None = None
-    _turn: asyncio.Lock = field(default_factory=asyncio.Lock)  # the poll and match loops share it
-    _checked_at: float = float("-inf")  # event-loop time the held session last answered
-
-    async def acquire(self) -> bool:
-        if backend_name(self.app.settings.database_url) != "postgresql":
-            return True
-        async with self._turn:
-            if self._connection is not None:
-                # Poll, match and reader loops all ask, the matcher on every busy pass: the
-                # session is checked at most every SESSION_CHECK_SECONDS, not on each call.
-                now = asyncio.get_running_loop().time()
-                if now - self._checked_at < SESSION_CHECK_SECONDS:
-                    return True
-                if await self._session_alive(self._connection):
-                    self._checked_at = now
-                    return True
-            connection = await self.app.engine.connect()
-            got = await connection.scalar(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}
-            )
-            await connection.commit()
-            if got:
-                try:
-                    for setting, value in LEADER_KEEPALIVES.items():
-                        await connection.exec_driver_sql(f"SET {setting} = {int(value)}")
-                    await connection.commit()
-                except BaseException:  # never back to the pool holding the lock
-                    await connection.invalidate()
-                    await connection.close()
-                    raise
-                self._connection = connection
-                self._checked_at = asyncio.get_running_loop().time()
-                log.info("this process leads: polling and matching")
-                return True
-            await connection.close()
-            return False
-
-    async def _session_alive(self, connection: AsyncConnection) -> bool:
-        try:
-            await connection.exec_driver_sql("SELECT 1")
-            await connection.rollback()
-        except DBAPIError:
-            log.warning("the leader lock's database session was lost: no longer leading")
-            await self._close()
-            return False
-        return True
-
-    async def release(self) -> None:
-        async with self._turn:
-            await self._close()
-
-    async def _close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            await connection.invalidate()  # not back to the pool: ending the session unlocks
-            await connection.close()
 
 
 class Frontend(Protocol):

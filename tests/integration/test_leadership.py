@@ -16,7 +16,12 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from newsbot.app import App, open_app
-from newsbot.service import LEADER_KEEPALIVES, LEADER_LOCK_KEY, LEADER_RETRY_SECONDS, Leadership
+from newsbot.leadership import (
+    LEADER_KEEPALIVES,
+    LEADER_LOCK_KEY,
+    LEADER_RETRY_SECONDS,
+    Leadership,
+)
 from tests.conftest import make_settings
 
 # One leader among processes is a PostgreSQL matter: on SQLite the only process leads.
