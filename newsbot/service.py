@@ -1,14 +1,19 @@
-"""The long-running bot: poller, matcher and dispatcher loops in one event loop.
+"""The long-running bot: poller, matcher and dispatcher loops and the leader's timed jobs in
+one event loop.
 
-`newsbot run` runs all three; `newsbot worker` only dispatches (more sending capacity on
-PostgreSQL). Polling and matching run in one leader at a time (`newsbot.leadership`): on
-PostgreSQL the holder of an advisory lock, which another process takes over within a couple
-of seconds when the leader dies; on SQLite the only process.
+`newsbot run` runs them all; `newsbot worker` only dispatches (more sending capacity on
+PostgreSQL). Polling, matching, the readers' updates and the timed jobs run in one leader at
+a time (`newsbot.leadership`); a lead loop asks every second whether this process leads and
+starts or stops the timed jobs (`newsbot.scheduler`) and the readers' frontends to match.
+Feed polling stays a loop of its own; why is in `newsbot.scheduler`.
 
-The matcher does not wait out its idle time when it knows there is work: on PostgreSQL the
-leader LISTENs for the notification a trigger sends when article events are committed, by
-any writer (`newsbot.delivery.wakeup`); on SQLite the poller wakes it after storing articles.
-A matcher that writes deliveries wakes this process's dispatcher the same way.
+The matcher and dispatchers are loops woken by events, not timed jobs: the work is there the
+moment articles or deliveries are committed, and a timer would only add latency. On
+PostgreSQL the leader's matcher LISTENs for the notification a trigger sends when article
+events are committed, by any writer (`newsbot.delivery.wakeup`); on SQLite the poller wakes
+it after storing articles. A matcher that writes deliveries wakes this process's dispatchers
+the same way. Their idle passes only catch what no event announces (rows that come due by
+time, a follower asking for the lock).
 
 Stopping (Ctrl-C, SIGTERM) lets the current batch settle: a claimed delivery is either sent
 and marked, or left to its lease; never lost.
@@ -38,6 +43,7 @@ from newsbot.leadership import LEADER_RETRY_SECONDS as LEADER_RETRY_SECONDS
 from newsbot.leadership import Leadership
 from newsbot.leadership import process_name as process_name
 from newsbot.leadership import sqlite_single_process as sqlite_single_process
+from newsbot.scheduler import LeaderJobs, TimedJob
 from newsbot.store.articles import Outcome
 from newsbot.store.engine import backend_name
 from newsbot.text.analyzer import default_analyzer
@@ -46,7 +52,7 @@ log = logging.getLogger(__name__)
 
 POLL_IDLE = 1.0  # seconds between looks for due feeds
 DISPATCH_IDLE = 0.2  # seconds between looks for due deliveries when nothing wakes the dispatcher
-PRUNE_EVERY = 3600.0  # seconds between the leader's passes over settled deliveries
+PRUNE_EVERY = timedelta(hours=1)  # between the leader's passes over settled deliveries
 
 
 class Frontend(Protocol):
@@ -69,11 +75,34 @@ class Service:
     # the leader lock). The dispatcher's, for rows that come due by time, is DISPATCH_IDLE.
     match_idle: float = LEADER_RETRY_SECONDS / 4
     dispatcher: Dispatcher = field(init=False)
+    leadership: Leadership = field(init=False)
+    leader_jobs: LeaderJobs = field(init=False)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(
             self.app.sessions, self.platforms, self.app.clock, self.dispatch_settings
         )
+        self.leadership = Leadership(self.app)
+        jobs = []
+        if self.app.settings.delivery_retention_days:
+            jobs.append(TimedJob("prune", "prune settled deliveries", self.prune, PRUNE_EVERY))
+        self.leader_jobs = LeaderJobs(jobs)
+
+    async def prune(self) -> int:
+        """The leader's retention pass; returns the settled deliveries it forgot. It ends
+        between chunks once the service stops or this process no longer leads."""
+        days = self.app.settings.delivery_retention_days
+        if not days or not await self.leadership.acquire():
+            return 0
+        before = self.app.clock.now() - timedelta(days=days)
+        deleted = await prune_settled(
+            self.app.sessions,
+            before=before,
+            stop=lambda: self.stop.is_set() or not self.leader_jobs.leading,
+        )
+        if deleted:
+            log.info("forgot %d settled deliveries older than %d days", deleted, days)
+        return deleted
 
     async def _pause(self, seconds: float, wake: asyncio.Event | None) -> None:
         """Idle for ``seconds``, or until the service stops or ``wake`` is set."""
@@ -136,7 +165,7 @@ class Service:
                 await self._pause(idle, wake)
 
     async def run(self, *, lead: bool = True) -> None:
-        leadership = Leadership(self.app)
+        leadership = self.leadership
         client = make_client(
             timeout=self.app.settings.http_timeout, user_agent=self.app.settings.http_user_agent
         )
@@ -166,16 +195,6 @@ class Service:
                 return False
             return await self.match_all(dispatch_wake) > 0
 
-        async def prune_step() -> bool:
-            days = self.app.settings.delivery_retention_days
-            if not days or not await leadership.acquire():
-                return False
-            before = self.app.clock.now() - timedelta(days=days)
-            deleted = await prune_settled(self.app.sessions, before=before, stop=self.stop.is_set)
-            if deleted:
-                log.info("forgot %d settled deliveries older than %d days", deleted, days)
-            return False
-
         async def dispatch_step() -> bool:
             report = await self.dispatcher.run_once()
             return report.claimed > report.deferred
@@ -196,31 +215,36 @@ class Service:
                 except Exception:
                     log.exception("stopping %s failed", type(frontend).__name__)
 
-        async def frontend_step() -> bool:
-            # Readers are served by the leader alone: Telegram answers a second long poll of
-            # the same bot with 409 Conflict, and one webhook server is enough.
-            leading = await leadership.acquire()
-            if leading and not started:
-                for frontend in self.frontends:
-                    await frontend.start()
-                    started.append(frontend)
-            elif not leading and started:
-                log.info("no longer leading: handing the readers' updates over")
-                await stop_frontends()
+        async def lead_step() -> bool:
+            # The timed jobs and the readers follow the lock. Readers are served by the leader
+            # alone: Telegram answers a second long poll of the same bot with 409 Conflict,
+            # and one webhook server is enough.
+            if await leadership.acquire():
+                self.leader_jobs.lead()
+                if not started:
+                    for frontend in self.frontends:
+                        await frontend.start()
+                        started.append(frontend)
+            else:
+                self.leader_jobs.follow()
+                if started:
+                    log.info("no longer leading: handing the readers' updates over")
+                    await stop_frontends()
             return False
 
         if lead:
             loops += [
                 self._loop("poll", poll_step, POLL_IDLE),
                 self._loop("match", match_step, self.match_idle, match_wake),
-                self._loop("prune", prune_step, PRUNE_EVERY),
+                self._loop("lead", lead_step, LEADER_RETRY_SECONDS / 2),
             ]
-            if self.frontends:
-                loops.append(self._loop("readers", frontend_step, LEADER_RETRY_SECONDS / 2))
         try:
+            if lead:
+                self.leader_jobs.start()
             log.info("started: delivering%s", "; polling and matching when leading" if lead else "")
             await asyncio.gather(*loops)
         finally:
+            await self.leader_jobs.shutdown()
             await stop_frontends()
             if listener is not None:
                 await listener.stop()
