@@ -1,23 +1,31 @@
 """Shared fixtures: a migrated store on SQLite and PostgreSQL, a fixed clock, and no network.
 
-PostgreSQL tests run when NEWSBOT_TEST_POSTGRES_URL names a server where the user may create
-databases; each test gets its own database cloned from a migrated template. With CI=true a
-missing PostgreSQL is an error, not a skip.
+Each test gets its own store, copied from one migrated per run: a file copy on SQLite, a
+database cloned from a template on PostgreSQL. PostgreSQL tests run when
+NEWSBOT_TEST_POSTGRES_URL names a server where the user may create databases; with CI=true a
+missing PostgreSQL is an error, not a skip. Migrations themselves are tested on empty stores
+(``empty_url``).
+
+Property tests share one Hypothesis profile, registered here.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import settings
 from sqlalchemy.engine import make_url
 
 from newsbot.app import App, open_app
@@ -29,15 +37,25 @@ from tests.fakes.telegram_api import fake_telegram_fixture  # noqa: F401  (fixtu
 
 PG_ENV = "NEWSBOT_TEST_POSTGRES_URL"
 SAMPLES = Path(__file__).resolve().parent.parent / "newsbot" / "data" / "samples"
-SEED = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "000_5b0afd051804e015.txt"
-)
 START = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 12:00 KST, the day after the samples end
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("CI", "").lower() == "true" and not os.environ.get(PG_ENV):
         raise pytest.UsageError(f"CI=true but {PG_ENV} is not set: PostgreSQL tests must run")
+
+
+# --- property tests -----------------------------------------------------------------------
+
+# One profile for every property test; a test names its own max_examples only when it needs
+# another count, and says why. No deadline: a first example that loads Kiwi's model, or a
+# busy two-core runner, is slow for reasons that are not the code's. No example database:
+# each test runs in its own tmp_path, where saved examples would never be read again, so a
+# failure prints the blob that replays it (@reproduce_failure) instead.
+settings.register_profile(
+    "newsbot", max_examples=200, deadline=None, database=None, print_blob=True
+)
+settings.load_profile("newsbot")
 
 
 # --- no network beyond loopback ---------------------------------------------------------
@@ -133,6 +151,19 @@ def drop_pg_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store migrated to head once per run, closed and checkpointed, so that a plain
+    copy of the one file is a complete store (no -wal or -shm beside it)."""
+    path = tmp_path_factory.mktemp("template") / "newsbot.db"
+    migrate.upgrade(f"sqlite:///{path}")  # disposes its engine: every connection closed
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the template is not one file: {leftovers}"
+    return path
+
+
 @pytest.fixture
 def empty_pg_url() -> Iterator[str]:
     """A brand-new, empty PostgreSQL database (for migration tests)."""
@@ -151,9 +182,9 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty store on each backend."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'newsbot.db'}"
-        migrate.upgrade(url)
-        yield url
+        path = tmp_path / "newsbot.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
         return
     admin = _pg_admin_url()
     if admin is None:
@@ -162,6 +193,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     name = new_pg_database(template)
     yield _with_database(admin, name)
     drop_pg_database(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty store on each backend, never migrated: for tests of the migrations."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+    else:
+        yield request.getfixturevalue("empty_pg_url")
 
 
 @pytest.fixture

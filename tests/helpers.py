@@ -1,6 +1,8 @@
-"""Small helpers several test modules share: the CLI in-process, and the bundled samples."""
+"""Small helpers several test modules share: the CLI in-process, the bundled samples, the seed."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +10,8 @@ from newsbot.app import App
 from newsbot.cli import main
 from newsbot.ingest.importer import Format, import_articles, import_views
 from tests.conftest import SAMPLES
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_5b0afd051804e015.txt"
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -31,3 +35,14 @@ async def load_samples(app: App, *, views: bool = True) -> None:
     assert report.problems == []
     if views:
         assert (await import_views(app.sessions, SAMPLES / "views.csv")).problems == []
+
+
+def seed_text() -> str:
+    """The seed article page: real Korean news text nobody on the team wrote.
+
+    It lives beside the repository (../shared/seed), so a test that reads it is skipped, not
+    failed, where it is missing.
+    """
+    if not SEED.is_file():
+        pytest.skip(f"seed text not found at {SEED}")
+    return SEED.read_text(encoding="utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,6 @@ from alembic.script import ScriptDirectory
 from newsbot.store import migrate
 from newsbot.store.base import Base
 from newsbot.store.engine import make_sync_engine
-from tests.conftest import BACKENDS
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-    else:
-        yield request.getfixturevalue("empty_pg_url")
 
 
 def schema_differences(url: str) -> list[object]:

@@ -7,7 +7,7 @@ import re
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from newsbot.text.analyzer import (
@@ -19,7 +19,6 @@ from newsbot.text.analyzer import (
     fold,
 )
 
-PROPERTY = settings(max_examples=200, deadline=None, database=None)
 KIWI = default_analyzer()
 PLAIN = Analyzer(NoMorphemes())
 # What a token may be: a Hangul/Han pair or single character, or a folded Latin/digit run.
@@ -83,7 +82,6 @@ def test_morpheme_text_keeps_content_words_and_drops_particles() -> None:
     assert KIWI.morpheme_texts(["성남시는 드론을 띄웠다"])[0].split()[:2] == ["성남시", "드론"]
 
 
-@PROPERTY
 @given(st.text(max_size=300))
 def test_every_token_is_a_pair_single_character_or_latin_run(text: str) -> None:
     for token in bigrams(text):
@@ -165,7 +163,6 @@ def test_a_word_with_nothing_searchable_gives_none(analyzer: Analyzer, word: str
     assert analyzer.query_word(word) is None
 
 
-@PROPERTY
 @given(st.text(max_size=40))
 def test_a_query_word_never_raises_and_keeps_only_searchable_morphemes(word: str) -> None:
     analysed = KIWI.query_word(word)

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from newsbot.text.bylines import CleanLead, strip_bylines
-
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_5b0afd051804e015.txt"
+from tests.helpers import seed_text
 
 
 def most_viewed_snippet(rank: int) -> str:
     """Item ``rank`` of the seed's "가장 많이 본 뉴스" list, headline and lead snippet."""
-    if not SEED.is_file():
-        pytest.skip(f"seed text not found at {SEED}")
-    for line in SEED.read_text(encoding="utf-8").splitlines():
+    for line in seed_text().splitlines():
         if match := re.match(rf"\s*{rank}\. (.*)", line):
             return match.group(1)
     raise AssertionError(f"the seed has no most-viewed item {rank}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 
 import pytest
-from hypothesis import assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from newsbot.ingest.charset import (
@@ -16,7 +16,6 @@ from newsbot.ingest.charset import (
     decode_feed,
 )
 
-PROPERTY = settings(max_examples=200, deadline=None, database=None)
 TITLE = "성남시, WeGO 집행위원도시 선정…2023년까지 활동"
 BODY = f'<rss version="2.0"><channel><title>{TITLE}</title></channel></rss>'
 
@@ -171,7 +170,6 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-@PROPERTY
 @given(_KOREANISH)
 @example(TITLE.replace(",", "").replace("…", "").replace("2023", ""))
 @example("")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import codecs
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from hypothesis import assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from newsbot.errors import InputError
@@ -17,9 +16,8 @@ from newsbot.ingest.charset import decode_feed
 from newsbot.ingest.drafts import Batch
 from newsbot.ingest.feeds import parse_feed
 from newsbot.store.models import DateSource
+from tests.helpers import seed_text
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_5b0afd051804e015.txt"
-PROPERTY = settings(max_examples=200, deadline=None, database=None)
 FETCHED = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 FEED_URL = "https://www.kyeonggi.com/rss/allArticle.xml"
 
@@ -83,10 +81,7 @@ def test_rss2_item_becomes_a_clean_draft() -> None:
 
 
 def test_rss2_lead_from_the_seed_loses_its_agency_byline_and_photo_credit() -> None:
-    if not SEED.is_file():
-        pytest.skip(f"seed text not found at {SEED}")
-    seed = SEED.read_text(encoding="utf-8")
-    match = re.search(r"3\. .*?(\[뉴스21 통신=최세영 \].*)", seed)
+    match = re.search(r"3\. .*?(\[뉴스21 통신=최세영 \].*)", seed_text())
     assert match is not None
     batch = parse(rss(item(extra=f"<description>{escape(match.group(1))}</description>{DATED}")))
 
@@ -430,7 +425,6 @@ def test_an_euc_kr_feed_is_read_as_korean() -> None:
 _NOT_XML_10 = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-@PROPERTY
 @given(st.binary())
 @example(b"<rss version='2.0'><channel><item><title>a</title></item>")
 @example(b"\xef\xbb\xbf<feed xmlns='http://www.w3.org/2005/Atom'><entry/></feed>")
@@ -444,7 +438,6 @@ def test_arbitrary_bytes_give_a_batch_or_an_input_error(data: bytes) -> None:
     assert isinstance(batch, Batch)
 
 
-@PROPERTY
 @given(st.text(), st.text())
 @example("", "")
 @example("<script>alert(1)</script>", "&lt;b&gt;]]>")

@@ -5,23 +5,18 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from newsbot.text.html import html_to_text, one_line
-
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_5b0afd051804e015.txt"
-PROPERTY = settings(max_examples=200, deadline=None, database=None)
+from tests.helpers import seed_text
 
 
 def seed_paragraphs() -> list[str]:
     """The body paragraphs of the seed article: real Korean news text nobody here wrote."""
-    if not SEED.is_file():
-        pytest.skip(f"seed text not found at {SEED}")
-    lines = SEED.read_text(encoding="utf-8").splitlines()
+    lines = seed_text().splitlines()
     body = lines[lines.index("기사수정") + 1 : lines.index("0")]
     return [line.strip() for line in body if line.strip()]
 
@@ -195,7 +190,6 @@ def test_one_line_leaves_a_single_line_alone() -> None:
 _SCRIPT_START_TAG = re.compile(r"<script\b[^<>]*>", re.IGNORECASE)
 
 
-@PROPERTY
 @given(st.text())
 @example("<script>alert(1)</script>")
 @example("&lt;script&gt;alert(1)&lt;/script&gt;")
@@ -213,7 +207,6 @@ _PLAIN_CHAR = st.characters(
 ) | st.just(" ")
 
 
-@PROPERTY
 @given(st.text(alphabet=_PLAIN_CHAR))
 @example("성남시는 \"청년\" '정책'을  발표했다 ")
 def test_escaped_plain_text_comes_back_normalized(plain: str) -> None:

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from newsbot.search.query import (
@@ -26,7 +26,6 @@ from newsbot.search.query import (
 )
 from newsbot.text.analyzer import Analyzer, NoMorphemes, default_analyzer
 
-PROPERTY = settings(max_examples=200, deadline=None, database=None)
 KIWI = default_analyzer()
 PLAIN = Analyzer(NoMorphemes())
 
@@ -266,7 +265,6 @@ def check_expressions(text: str, connection: sqlite3.Connection) -> None:
         assert balanced(ts, "'"), ts
 
 
-@PROPERTY
 @given(st.text())
 @example('"; DROP TABLE articles;-- NEAR(a b) ^드론 title_bg:드론 *')
 @example('성남시는 "드론 -축제 section:행정 ((( ) 🙂 \x00')
@@ -276,13 +274,11 @@ def test_any_text_gives_only_quoted_tokens_and_fixed_operators(
     check_expressions(text, fts5)
 
 
-@PROPERTY
 @given(hostile_queries)
 def test_query_syntax_fragments_never_become_syntax(fts5: sqlite3.Connection, text: str) -> None:
     check_expressions(text, fts5)
 
 
-@PROPERTY
 @given(st.text(min_size=MAX_QUERY_CHARS, max_size=10_000))
 @example("성남" * 5000)
 @example("a" * 10_000)

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from newsbot.delivery.outcomes import AWAY, Headline, Outgoing
@@ -208,7 +208,6 @@ article_text = st.text(
 ) | st.text(max_size=300)
 
 
-@settings(max_examples=150, deadline=None)
 @given(title=article_text, lead=article_text, section=article_text)
 def test_no_article_text_survives_unescaped_and_every_limit_holds(
     title: str, lead: str, section: str

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from newsbot.search.snippet import SNIPPET_CHARS, Marked, find_marks, make_snippet
 
-PROPERTY = settings(max_examples=200, deadline=None, database=None)
 BEFORE = " ".join(["가나다"] * 30)  # 119 characters of words that never match
 AFTER = " ".join(["라마바"] * 40)  # 159 characters
 LONG_LEAD = f"{BEFORE} 드론 배송이 시작된다. {AFTER}"
@@ -143,7 +142,6 @@ words = st.text(alphabet="드론성남시가 aB\n", max_size=300)
 terms = st.lists(st.text(alphabet="드론성남시가aB", min_size=1, max_size=4), max_size=4)
 
 
-@PROPERTY
 @given(lead=words, body=words, terms=terms, width=st.integers(min_value=10, max_value=200))
 def test_marks_are_sorted_disjoint_ranges_inside_the_snippet(
     lead: str, body: str, terms: list[str], width: int
@@ -159,7 +157,6 @@ def test_marks_are_sorted_disjoint_ranges_inside_the_snippet(
     assert "\n" not in snippet.text
 
 
-@PROPERTY
 @given(lead=words, body=words, terms=terms)
 def test_a_snippet_shows_a_match_whenever_the_lead_or_body_has_one(
     lead: str, body: str, terms: list[str]

@@ -5,13 +5,12 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from newsbot.errors import InputError
 from newsbot.ingest.urls import canonical_url, site_of
 
-PROPERTY = settings(max_examples=200, deadline=None, database=None)
 ARTICLE = "https://www.kyeonggi.com/news/articleView.html?idxno=1001"
 
 
@@ -256,7 +255,6 @@ def http_urls(draw: st.DrawFn, *, extra_key: st.SearchStrategy[str] = _KEY) -> s
     return f"{scheme}://{host}{port}/{path}" + (f"?{query}" if query else "") + fragment
 
 
-@PROPERTY
 @given(http_urls(extra_key=_TRACKING_KEYS))
 @example("https://example.kr/뉴스?q=청년 정책&utm_source=rss#top")
 def test_canonical_url_is_idempotent(url: str) -> None:
@@ -264,7 +262,6 @@ def test_canonical_url_is_idempotent(url: str) -> None:
     assert canonical_url(once) == once
 
 
-@PROPERTY
 @given(
     http_urls(),
     _TRACKING_KEYS,
