@@ -34,10 +34,10 @@ from newsbot.config import Settings
 from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.pacing import Limits, Pacer
-from newsbot.ingest.drafts import ArticleDraft
 from newsbot.platforms.telegram import TelegramPlatform
 from newsbot.store import migrate
 from newsbot.store.articles import store_drafts
+from newsbot.store.drafts import ArticleDraft
 from newsbot.text.analyzer import default_analyzer
 from tests.bulk import add_chats_taking_all_news
 from tests.fakes.telegram_api import TOKEN

@@ -38,10 +38,10 @@ from bench.stores import fresh_store
 from newsbot.app import open_app
 from newsbot.clock import SystemClock
 from newsbot.config import Settings
-from newsbot.ingest.drafts import ArticleDraft
 from newsbot.store import migrate
 from newsbot.store.articles import store_drafts
 from newsbot.store.delivery_models import Chat, ChatKind, Subscription, SubscriptionKind
+from newsbot.store.drafts import ArticleDraft
 from newsbot.text.analyzer import default_analyzer
 from tests.fakes.telegram_api import TOKEN
 

@@ -52,10 +52,10 @@ from newsbot.config import Settings
 from newsbot.ingest.importer import Format, import_articles
 from newsbot.ranking import Window, top_articles
 from newsbot.search.engine import search
-from newsbot.search.index import reindex
 from newsbot.store import migrate
 from newsbot.store.articles import Outcome
 from newsbot.store.engine import backend_name
+from newsbot.store.search_index import reindex
 from newsbot.text.analyzer import Analyzer, default_analyzer
 
 QUERY_SEED = 20261126

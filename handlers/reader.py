@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.replies import ArticleCard, Button, ButtonPress, Command, Reply, base36
-from newsbot.clock import Clock
+from handlers.context import HandlerContext
+from newsbot.conversation import ArticleCard, Button, ButtonPress, Command, Reply, base36
 from newsbot.i18n import t
 from newsbot.ranking import Window, latest_articles, top_articles
 from newsbot.search.engine import Hit, search
+from newsbot.search.saved import save_query, saved_query
 from newsbot.store.models import Article, SavedQuery
-from newsbot.text.analyzer import Analyzer
 
 PAGE_SIZE = 5
 MAX_LIST = 10
@@ -42,21 +42,11 @@ class UsageProblem(Exception):
 
 @dataclass(slots=True)
 class ReaderHandlers:
-    sessions: async_sessionmaker[AsyncSession]
-    analyzer: Analyzer
-    clock: Clock
-    zone: ZoneInfo
+    context: HandlerContext
 
-    async def handle(self, command: Command) -> Reply | None:
-        """The reply to a reader command, or None when the command is not a reader's."""
-        match command.name:
-            case "search" | "s" | "검색":
-                return await self.search(command)
-            case "top" | "인기":
-                return await self.top(command)
-            case "latest" | "최신":
-                return await self.latest(command)
-        return None
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.context.zone
 
     # --- /search --------------------------------------------------------------------------
 
@@ -64,17 +54,14 @@ class ReaderHandlers:
         query = command.text.strip()
         if not query:
             return Reply(header=t(command.locale, "search.usage"))
-        async with self.sessions() as session:
-            saved = SavedQuery(text=query[:500], section=None, created_at=self.clock.now())
-            session.add(saved)
+        async with self.context.sessions() as session:
+            saved = await save_query(session, query, now=self.context.clock.now())
             await session.commit()
             return await self._search_page(session, saved, 1, command.locale, edit=False)
 
-    async def press(self, press: ButtonPress) -> Reply | None:
-        """A pagination button; None for tokens this handler does not own."""
-        kind, _, rest = press.token.partition(":")
-        if kind != "sr":
-            return None
+    async def press_page(self, press: ButtonPress) -> Reply:
+        """A search's paging button: ``sr:<query id, base 36>:<page>``."""
+        rest = press.token.partition(":")[2]
         ident, _, page = rest.partition(":")
         try:
             query_id, number = int(ident, 36), max(1, int(page))
@@ -82,8 +69,8 @@ class ReaderHandlers:
             query_id, number = 0, 1
         if not 0 < query_id < 2**31:  # not a token we could have made
             return Reply(header=t(press.locale, "search.expired"), edit=True)
-        async with self.sessions() as session:
-            saved = await session.get(SavedQuery, query_id)
+        async with self.context.sessions() as session:
+            saved = await saved_query(session, query_id)
             if saved is None:
                 return Reply(header=t(press.locale, "search.expired"), edit=True)
             return await self._search_page(session, saved, number, press.locale, edit=True)
@@ -93,9 +80,9 @@ class ReaderHandlers:
     ) -> Reply:
         result = await search(
             session,
-            self.analyzer,
+            self.context.analyzer,
             saved.text,
-            now=self.clock.now(),
+            now=self.context.clock.now(),
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
             section=saved.section,
@@ -144,9 +131,9 @@ class ReaderHandlers:
             count, window = _top_args(command.args)
         except UsageProblem:
             return Reply(header=t(command.locale, "top.usage"))
-        async with self.sessions() as session:
+        async with self.context.sessions() as session:
             top = await top_articles(
-                session, window=window, now=self.clock.now(), zone=self.zone, limit=count
+                session, window=window, now=self.context.clock.now(), zone=self.zone, limit=count
             )
         label = t(command.locale, f"window.{window.value}")
         if not top.entries:
@@ -168,7 +155,7 @@ class ReaderHandlers:
                 raise UsageProblem
         except UsageProblem:
             return Reply(header=t(command.locale, "latest.usage"))
-        async with self.sessions() as session:
+        async with self.context.sessions() as session:
             articles = await latest_articles(session, limit=count)
         if not articles:
             return Reply(header=t(command.locale, "empty"))

@@ -1,9 +1,11 @@
-"""One entry point for every platform: route a command or button, never fail the reader.
+"""One entry point for every platform: find the command, check the role, never fail the reader.
 
 The router answers in the chat's own language when the chat chose one (``/settings``), else
-in the reader's; limits expensive commands per user; turns unknown commands and stray
-private messages into a short hint; and turns any failure into a one-line apology while the
-log gets the details (platform, chat, user, command; never tokens or the reader's text).
+in the reader's; looks the command or button up in the registry; lets the gate refuse what
+the user's role does not allow; limits rate-limited commands per user; turns unknown
+commands and stray private messages into a short hint; and turns any failure into a
+one-line apology while the log gets the details (platform, chat, user, command; never
+tokens or the reader's text).
 """
 
 from __future__ import annotations
@@ -16,19 +18,15 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from handlers.chats import ChatHandlers
-from handlers.reader import ReaderHandlers
-from handlers.replies import ButtonPress, Command, Reply
+from handlers.context import HandlerContext
+from handlers.gate import Gate
+from handlers.membership import Membership
+from handlers.registry import Registry
+from newsbot.conversation import ButtonPress, Command, MenuEntry, Reply
+from newsbot.delivery.subscriptions import ChatRef, chat_language
 from newsbot.i18n import t
-from newsbot.store.delivery_models import Chat
 
 log = logging.getLogger(__name__)
-
-# Commands that cost real work per call, and how many each user may send per window.
-EXPENSIVE = frozenset({"search", "s", "검색"})
 
 
 @dataclass(slots=True)
@@ -57,33 +55,33 @@ class RateLimit:
 
 @dataclass(slots=True)
 class Router:
-    sessions: async_sessionmaker[AsyncSession]
-    reader: ReaderHandlers
-    chats: ChatHandlers
+    """``newsbot.conversation.Conversations`` for every platform's frontend."""
+
+    context: HandlerContext
+    registry: Registry
+    gate: Gate
+    membership: Membership
     limit: RateLimit = field(default_factory=RateLimit)
 
     async def command(self, command: Command) -> Reply | None:
-        """The reply to a command; None when there is nothing to say (a group's stray text)."""
+        """The reply to a command; None when there is nothing to say."""
         try:
             command = dataclasses.replace(command, locale=await self._locale(command))
-            if command.name in EXPENSIVE:
+            spec = self.registry.command(command.name)
+            if spec is None:
+                return Reply(header=t(command.locale, "hint.unknown"))
+            needed = spec.role_for(command)
+            if not await self.gate.allows(needed, command):
+                return Reply(header=self.gate.refusal(needed, command.locale))
+            if spec.rate_limited:
                 wait = self.limit.wait(f"{command.platform}:{command.user_id}")
                 if wait:
                     seconds = math.ceil(wait)
                     return Reply(header=t(command.locale, "limit.slow_down", seconds=seconds))
-            reply = await self.reader.handle(command) or await self.chats.handle(command)
+            return await spec.handler(command)
         except Exception:
-            log.exception(
-                "command failed: platform=%s chat=%s user=%s command=%s",
-                command.platform,
-                command.chat_id,
-                command.user_id,
-                command.name,
-            )
+            _log_failure("command", command, command.name)
             return Reply(header=t(command.locale, "error.apology"))
-        if reply is None:
-            return Reply(header=t(command.locale, "hint.unknown"))
-        return reply
 
     async def text(self, command: Command) -> Reply | None:
         """Plain text (no command): a hint in a private chat, silence in a group."""
@@ -93,30 +91,49 @@ class Router:
 
     async def press(self, press: ButtonPress) -> Reply | None:
         try:
-            locale = await self._locale(press)
-            press = dataclasses.replace(press, locale=locale)
-            return await self.reader.press(press) or await self.chats.press(press)
+            press = dataclasses.replace(press, locale=await self._locale(press))
+            spec = self.registry.button(press.token)
+            if spec is None:
+                return Reply(toast=t(press.locale, "button.stale"))
+            if not await self.gate.allows(spec.role, press):
+                return Reply(toast=self.gate.refusal(spec.role, press.locale))
+            return await spec.handler(press)
         except Exception:
-            log.exception(
-                "button failed: platform=%s chat=%s user=%s token=%s",
-                press.platform,
-                press.chat_id,
-                press.user_id,
-                press.token.partition(":")[0],
-            )
+            _log_failure("button", press, press.token.partition(":")[0])
             return Reply(toast=t(press.locale, "error.apology"))
+
+    async def joined(self, command: Command) -> Reply | None:
+        try:
+            return await self.membership.joined(command)
+        except Exception:
+            log.exception("greeting chat=%s on %s failed", command.chat_id, command.platform)
+            return None
+
+    async def left(self, platform: str, chat_id: str, reason: str) -> None:
+        await self.membership.left(platform, chat_id, reason)
+
+    def menu(self, locale: str) -> list[MenuEntry]:
+        return self.registry.menu(locale)
 
     async def _locale(self, request: Command | ButtonPress) -> str:
         """The chat's chosen language if it has a record here, else the reader's."""
         try:
-            async with self.sessions() as session:
-                language = await session.scalar(
-                    select(Chat.language).where(
-                        Chat.platform == request.platform,
-                        Chat.platform_chat_id == request.chat_id,
-                    )
-                )
+            async with self.context.sessions() as session:
+                language = await chat_language(session, ChatRef(request.platform, request.chat_id))
         except Exception:
             log.exception("could not read the chat's language; using the reader's")
             return request.locale
         return language or request.locale
+
+
+def _log_failure(what: str, request: Command | ButtonPress, name: str) -> None:
+    """The details of a failure, for the operator: who and what, never the reader's text."""
+    log.exception(
+        "%s failed: platform=%s chat=%s user=%s %s=%s",
+        what,
+        request.platform,
+        request.chat_id,
+        request.user_id,
+        "command" if what == "command" else "token",
+        name,
+    )

@@ -50,7 +50,7 @@ def prepare_store(settings: Settings) -> bool:
 
 async def index_missing(app: App) -> int:
     """Index articles stored before the search index existed (or before a reindex)."""
-    from newsbot.search.index import reindex
+    from newsbot.store.search_index import reindex
     from newsbot.text.analyzer import default_analyzer
 
     async with app.sessions() as session:

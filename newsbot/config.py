@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     slack_channel_per_second: float = Field(
         default=1.0, gt=0, description="messages a second to one Slack channel or DM"
     )
+    admins: str = Field(
+        default="",
+        description="newsroom admins without a stored role, platform:user_id separated by "
+        "commas (telegram:12345,slack:U0123,console:desk)",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -111,6 +116,15 @@ class Settings(BaseSettings):
         # last week's headlines a chat has not had, so a copy forgotten sooner goes again.
         if 0 < value < 7:
             raise ValueError("0 (keep forever) or at least 7 days")
+        return value
+
+    @field_validator("admins")
+    @classmethod
+    def _platform_users(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            platform, _, user = entry.partition(":")
+            if not platform or not user or not platform.isalpha():
+                raise ValueError(f"{entry!r} is not platform:user_id (e.g. telegram:12345)")
         return value
 
     @field_validator("log_level")
@@ -178,6 +192,12 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def admin_users(self) -> frozenset[tuple[str, str]]:
+        """``NEWSBOT_ADMINS`` as (platform, user id) pairs."""
+        entries = filter(None, (part.strip() for part in self.admins.split(",")))
+        return frozenset((p.lower(), u.strip()) for p, _, u in (e.partition(":") for e in entries))
 
 
 def load_settings(**overrides: object) -> Settings:

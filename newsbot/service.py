@@ -26,9 +26,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
 
 from newsbot.app import App
+from newsbot.conversation import Frontend
 from newsbot.delivery.dispatcher import Dispatcher, DispatchReport, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import Platform
@@ -36,13 +36,7 @@ from newsbot.delivery.retention import prune_settled
 from newsbot.delivery.wakeup import Listener
 from newsbot.ingest.fetch import make_client
 from newsbot.ingest.poller import FeedResult, PollSettings, poll_due_feeds
-
-# Leadership lives in newsbot.leadership: the names imported `as` themselves are kept here
-# only for callers not yet moved over; import them from there.
-from newsbot.leadership import LEADER_RETRY_SECONDS as LEADER_RETRY_SECONDS
-from newsbot.leadership import Leadership
-from newsbot.leadership import process_name as process_name
-from newsbot.leadership import sqlite_single_process as sqlite_single_process
+from newsbot.leadership import LEADER_RETRY_SECONDS, Leadership
 from newsbot.scheduler import LeaderJobs, TimedJob
 from newsbot.store.articles import Outcome
 from newsbot.store.engine import backend_name
@@ -53,12 +47,6 @@ log = logging.getLogger(__name__)
 POLL_IDLE = 1.0  # seconds between looks for due feeds
 DISPATCH_IDLE = 0.2  # seconds between looks for due deliveries when nothing wakes the dispatcher
 PRUNE_EVERY = timedelta(hours=1)  # between the leader's passes over settled deliveries
-
-
-class Frontend(Protocol):
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
 
 
 @dataclass

@@ -4,93 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from datetime import timedelta
 
 import click
 
-from handlers.chats import ChatHandlers
-from handlers.reader import ReaderHandlers
-from handlers.router import RateLimit, Router
 from newsbot.app import App
+from newsbot.bot import build_bot
 from newsbot.cli.root import run_with_app, settings_of
-from newsbot.config import Settings
-from newsbot.delivery.dispatcher import DispatchSettings
-from newsbot.delivery.outcomes import Platform
-from newsbot.delivery.pacing import Limits
 from newsbot.errors import StoreError
-from newsbot.ingest.poller import PollSettings
-from newsbot.platforms.console import ConsolePlatform
-from newsbot.platforms.slack import SlackPlatform, slack_limits
-from newsbot.platforms.telegram import TelegramPlatform
-from newsbot.platforms.telegram_bot import TelegramFrontend, WebhookConfig
-from newsbot.service import Frontend, Service, process_name, sqlite_single_process
+from newsbot.leadership import sqlite_single_process
+from newsbot.service import Service
 from newsbot.store.engine import backend_name
-from newsbot.text.analyzer import default_analyzer
-
-
-def _platforms(settings: Settings) -> dict[str, Platform]:
-    platforms: dict[str, Platform] = {"console": ConsolePlatform()}
-    if settings.telegram_token is not None:
-        platforms["telegram"] = TelegramPlatform(
-            settings.telegram_token.get_secret_value(),
-            api_url=settings.telegram_api_url,
-            limits=Limits(overall_per_second=settings.telegram_overall_per_second),
-        )
-    if settings.slack_bot_token is not None:
-        platforms["slack"] = SlackPlatform(
-            settings.slack_bot_token.get_secret_value(),
-            api_url=settings.slack_api_url,
-            limits=slack_limits(settings.slack_channel_per_second),
-        )
-    return platforms
-
-
-def _frontends(app: App, settings: Settings, platforms: dict[str, Platform]) -> list[Frontend]:
-    """What readers talk to: the Telegram bot, when Telegram is configured."""
-    telegram = platforms.get("telegram")
-    if not isinstance(telegram, TelegramPlatform):
-        return []
-    analyzer = default_analyzer()
-    chats = ChatHandlers(app.sessions, analyzer, app.clock)
-    router = Router(
-        app.sessions,
-        ReaderHandlers(app.sessions, analyzer, app.clock, settings.zone),
-        chats,
-        limit=RateLimit(calls=settings.search_per_minute),
-    )
-    webhook = None
-    if settings.telegram_webhook_url and settings.telegram_webhook_secret is not None:
-        host, _, port = settings.telegram_webhook_listen.rpartition(":")
-        webhook = WebhookConfig(
-            url=settings.telegram_webhook_url,
-            secret=settings.telegram_webhook_secret.get_secret_value(),
-            host=host,
-            port=int(port),
-        )
-    frontend = TelegramFrontend(telegram, router, webhook=webhook)
-    chats.channels = frontend
-    return [frontend]
-
-
-def _service(app: App, settings: Settings, *, readers: bool = False) -> Service:
-    platforms = _platforms(settings)
-    return Service(
-        app=app,
-        platforms=platforms,
-        frontends=_frontends(app, settings, platforms) if readers else [],
-        dispatch_settings=DispatchSettings(
-            owner=process_name(),
-            concurrency=settings.dispatch_concurrency,
-            lease=timedelta(seconds=settings.dispatch_lease_seconds),
-        ),
-        poll_settings=PollSettings(
-            max_bytes=settings.feed_max_bytes,
-            max_backoff=settings.feed_max_backoff,
-            concurrency=settings.feed_concurrency,
-            zone=settings.zone,
-            deadline=settings.feed_fetch_deadline,
-        ),
-    )
 
 
 async def _until_stopped(service: Service, *, lead: bool) -> None:
@@ -115,7 +38,7 @@ def run_command(ctx: click.Context, once: bool) -> None:
     settings = settings_of(ctx)
 
     async def work(app: App) -> str:
-        service = _service(app, settings, readers=not once)
+        service = build_bot(app, readers=not once).service
         if once:
             written = await service.match_all()
             report = await service.dispatch_all()
@@ -142,6 +65,6 @@ def worker_command(ctx: click.Context) -> None:
         raise StoreError("workers share a PostgreSQL store; SQLite runs one `newsbot run` only")
 
     async def work(app: App) -> None:
-        await _until_stopped(_service(app, settings), lead=False)
+        await _until_stopped(build_bot(app, readers=False).service, lead=False)
 
     run_with_app(ctx, work)

@@ -135,13 +135,7 @@ def poll(ctx: click.Context, once: bool) -> None:
     Without --once, keeps polling (checking for due feeds every second) until interrupted.
     """
     settings = settings_of(ctx)
-    poll_settings = PollSettings(
-        max_bytes=settings.feed_max_bytes,
-        max_backoff=settings.feed_max_backoff,
-        concurrency=settings.feed_concurrency,
-        zone=settings.zone,
-        deadline=settings.feed_fetch_deadline,
-    )
+    poll_settings = PollSettings.of(settings)
 
     async def work(app: App) -> int:
         async with make_client(

@@ -14,7 +14,7 @@ from newsbot.cli.output import article_json, articles_table, console, is_termina
 from newsbot.cli.root import run_with_app, settings_of
 from newsbot.ranking import Window, top_articles
 from newsbot.search.engine import SearchResult, search
-from newsbot.search.index import reindex
+from newsbot.store.search_index import reindex
 from newsbot.text.analyzer import default_analyzer
 
 

@@ -78,6 +78,34 @@ async def get_or_create_chat(
     return chat
 
 
+async def find_chat(session: AsyncSession, ref: ChatRef) -> Chat | None:
+    return await session.scalar(
+        select(Chat).where(
+            Chat.platform == ref.platform, Chat.platform_chat_id == ref.platform_chat_id
+        )
+    )
+
+
+async def chat_language(session: AsyncSession, ref: ChatRef) -> str | None:
+    """The language the chat chose, or None when the bot has no record of it."""
+    return await session.scalar(
+        select(Chat.language).where(
+            Chat.platform == ref.platform, Chat.platform_chat_id == ref.platform_chat_id
+        )
+    )
+
+
+async def deactivate_chat(
+    session: AsyncSession, ref: ChatRef, reason: str, *, now: datetime
+) -> bool:
+    """Stop sending to a chat the bot was removed from (a later /start revives it)."""
+    chat = await find_chat(session, ref)
+    if chat is None or not chat.active:
+        return False
+    chat.active, chat.inactive_reason, chat.updated_at = False, reason, now
+    return True
+
+
 def normalise_keyword(text: str) -> str:
     keyword = " ".join(fold(text).split())[:MAX_KEYWORD_CHARS]
     if not bigrams(keyword):
@@ -128,6 +156,16 @@ async def unsubscribe(
             value = normalise_keyword(value)
         statement = statement.where(Subscription.kind == kind, Subscription.value == value)
     result = await session.execute(statement)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def unsubscribe_one(session: AsyncSession, chat: Chat, subscription_id: int) -> int:
+    """Remove one subscription by id, if it is this chat's; returns how many (0 or 1)."""
+    result = await session.execute(
+        delete(Subscription).where(
+            Subscription.id == subscription_id, Subscription.chat_id == chat.id
+        )
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -21,3 +21,9 @@ def t(locale: str, key: str, **values: object) -> str:
     catalog = CATALOGS.get(locale_of(locale), CATALOGS[DEFAULT_LOCALE])
     template = catalog.get(key) or CATALOGS[DEFAULT_LOCALE][key]
     return template.format(**values)
+
+
+def has(locale: str, key: str) -> bool:
+    """Whether a message exists (in the locale or the default): optional wording, such as
+    the help line of a command registered without one."""
+    return key in CATALOGS.get(locale_of(locale), {}) or key in CATALOGS[DEFAULT_LOCALE]

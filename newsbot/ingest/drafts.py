@@ -3,28 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from newsbot.store.models import DateSource
-
-
-@dataclass(slots=True)
-class ArticleDraft:
-    """An article as a source described it, cleaned but not yet stored."""
-
-    source: str
-    url: str  # canonical
-    title: str
-    published_at: datetime
-    guid: str | None = None
-    lead: str = ""
-    body: str = ""
-    author: str | None = None
-    section: str | None = None
-    image_url: str | None = None
-    updated_at: datetime | None = None
-    date_source: DateSource = DateSource.ITEM
-    is_breaking: bool = False
+from newsbot.store.drafts import ArticleDraft
 
 
 @dataclass(frozen=True, slots=True)

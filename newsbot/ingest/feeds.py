@@ -18,8 +18,9 @@ import feedparser
 
 from newsbot.errors import InputError
 from newsbot.ingest.charset import as_utf8_xml, decode_feed
-from newsbot.ingest.drafts import ArticleDraft, Batch, Problem
+from newsbot.ingest.drafts import Batch, Problem
 from newsbot.ingest.urls import canonical_url, site_of
+from newsbot.store.drafts import ArticleDraft
 from newsbot.store.models import DateSource
 from newsbot.text.bylines import strip_bylines
 from newsbot.text.html import html_to_text, one_line

@@ -22,12 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.clock import Clock
 from newsbot.errors import InputError
-from newsbot.ingest.drafts import ArticleDraft, Problem
+from newsbot.ingest.drafts import Problem
 from newsbot.ingest.feeds import parse_feed
 from newsbot.ingest.records import record_to_draft
 from newsbot.ingest.urls import canonical_url
-from newsbot.search.index import OPTIMIZE_AFTER, optimize
 from newsbot.store.articles import Outcome, store_drafts
+from newsbot.store.drafts import ArticleDraft
+from newsbot.store.search_index import OPTIMIZE_AFTER, optimize
 from newsbot.store.views import ViewCount, find_article_ids, store_view_counts
 
 BATCH_SIZE = 500

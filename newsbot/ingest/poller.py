@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.clock import Clock
+from newsbot.config import Settings
 from newsbot.errors import InputError
 from newsbot.ingest.drafts import Batch, Problem
 from newsbot.ingest.feeds import KST, parse_feed
@@ -47,6 +48,16 @@ class PollSettings:
     concurrency: int
     zone: ZoneInfo = KST
     deadline: float = 60.0  # seconds for a whole fetch, however the server drips
+
+    @classmethod
+    def of(cls, settings: Settings) -> PollSettings:
+        return cls(
+            max_bytes=settings.feed_max_bytes,
+            max_backoff=settings.feed_max_backoff,
+            concurrency=settings.feed_concurrency,
+            zone=settings.zone,
+            deadline=settings.feed_fetch_deadline,
+        )
 
 
 async def poll_due_feeds(

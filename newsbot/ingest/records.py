@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from newsbot.errors import InputError
-from newsbot.ingest.drafts import ArticleDraft
 from newsbot.ingest.urls import canonical_url
+from newsbot.store.drafts import ArticleDraft
 from newsbot.store.models import DateSource
 from newsbot.text.bylines import strip_bylines
 from newsbot.text.html import html_to_text, one_line

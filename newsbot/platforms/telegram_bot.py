@@ -3,20 +3,16 @@
 A thin translator. A PTB ``Application`` (sharing the delivery adapter's ``Bot``, so one
 connection pool and one token) receives updates by long polling, or through a webhook served
 by the bot's own aiohttp server that checks Telegram's secret header on every request.
-Each update becomes a neutral Command or ButtonPress for handlers.router; the Reply comes back
-as HTML with an inline keyboard, sent anew or edited in place.
-
-What needs the network stays here: whether a group member is an administrator (asked of
-Telegram, remembered for a minute), and what a channel is and who runs it.
+Each update becomes a neutral Command or ButtonPress for the ``Conversations`` it was given;
+the Reply comes back as HTML with an inline keyboard, sent anew or edited in place. Who may
+do what is not decided here: the permission gate asks ``telegram_directory``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hmac
 import json
 import logging
-import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -34,9 +30,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from handlers.chats import MANAGING, ChannelInfo
-from handlers.replies import Command, Reply
-from handlers.router import Router
+from newsbot.conversation import Command, Conversations, Reply
 from newsbot.i18n import locale_of, t
 from newsbot.platforms.telegram import TelegramPlatform
 from newsbot.platforms.telegram_replies import keyboard, render_reply
@@ -45,23 +39,8 @@ from newsbot.platforms.telegram_updates import PLATFORM, parse_message, parse_pr
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
-ADMIN_STATUSES = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})
-ADMIN_CACHE_SECONDS = 60.0
-MAX_ADMIN_CACHE = 10_000
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 MAX_WEBHOOK_BODY = 1_000_000
-# The menu Telegram shows beside the text box, in each language.
-COMMANDS = (
-    "start",
-    "subscribe",
-    "unsubscribe",
-    "list",
-    "settings",
-    "top",
-    "latest",
-    "search",
-    "help",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +53,14 @@ class WebhookConfig:
 
 class TelegramFrontend:
     def __init__(
-        self, platform: TelegramPlatform, router: Router, *, webhook: WebhookConfig | None = None
+        self,
+        platform: TelegramPlatform,
+        conversations: Conversations,
+        *,
+        webhook: WebhookConfig | None = None,
     ) -> None:
         self.platform = platform
-        self.router = router
+        self.conversations = conversations
         self.webhook = webhook
         builder = ApplicationBuilder().bot(platform.bot).concurrent_updates(64)
         if webhook is not None:
@@ -85,7 +68,6 @@ class TelegramFrontend:
         self.application: Application = builder.build()  # type: ignore[type-arg]
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
-        self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
         self._runner: web.AppRunner | None = None
         self.webhook_port: int | None = None  # the port bound (useful when 0 was asked)
 
@@ -125,7 +107,8 @@ class TelegramFrontend:
         try:
             for language in (None, "ko", "en"):
                 locale = language or "ko"
-                commands = [BotCommand(c, t(locale, f"menu.{c}")) for c in COMMANDS]
+                menu = self.conversations.menu(locale)
+                commands = [BotCommand(e.command, e.description) for e in menu]
                 await bot.set_my_commands(commands, language_code=language)
                 await bot.set_my_description(t(locale, "bot.description"), language_code=language)
                 await bot.set_my_short_description(
@@ -176,11 +159,9 @@ class TelegramFrontend:
             return
         command = parsed.command
         if parsed.is_command:
-            if command.name in MANAGING and command.chat_kind in ("group", "supergroup"):
-                command = dataclasses.replace(command, is_admin=await self._is_admin(message))
-            reply = await self.router.command(command)
+            reply = await self.conversations.command(command)
         else:
-            reply = await self.router.text(command)
+            reply = await self.conversations.text(command)
         if reply is not None:
             # In a group the answer quotes the command, so members can tell whose it is.
             in_group = message.chat.type in ("group", "supergroup")
@@ -191,10 +172,7 @@ class TelegramFrontend:
         if press is None:
             await query.answer()
             return
-        if press.chat_kind in ("group", "supergroup") and query.message is not None:
-            chat_id, user_id = int(press.chat_id), query.from_user.id
-            press = dataclasses.replace(press, is_admin=await self._admin(chat_id, user_id))
-        reply = await self.router.press(press)
+        reply = await self.conversations.press(press)
         await query.answer(text=(reply.toast if reply else "")[:200] or None)
         if reply is None or not (reply.header or reply.cards or reply.notice):
             return
@@ -211,10 +189,10 @@ class TelegramFrontend:
         status = change.new_chat_member.status
         if chat.type not in ("group", "supergroup", "channel"):
             if status in (ChatMember.BANNED, ChatMember.LEFT):  # a private chat blocked us
-                await self.router.chats.left(PLATFORM, str(chat.id), "blocked the bot")
+                await self.conversations.left(PLATFORM, str(chat.id), "blocked the bot")
             return
         if status in (ChatMember.BANNED, ChatMember.LEFT):
-            await self.router.chats.left(PLATFORM, str(chat.id), "removed the bot from the chat")
+            await self.conversations.left(PLATFORM, str(chat.id), "removed the bot from the chat")
             return
         was = change.old_chat_member.status
         if was in (ChatMember.BANNED, ChatMember.LEFT) and chat.type != "channel":
@@ -228,12 +206,9 @@ class TelegramFrontend:
                 chat_kind=chat.type,
                 chat_title=chat.title,
             )
-            try:
-                reply = await self.router.chats.joined(command)
-            except Exception:
-                log.exception("telegram: greeting chat=%s failed", chat.id)
-                return
-            await self._send(chat.id, reply)
+            reply = await self.conversations.joined(command)
+            if reply is not None:
+                await self._send(chat.id, reply)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = (
@@ -262,7 +237,7 @@ class TelegramFrontend:
                 else ReplyParameters(message_id=quote, allow_sending_without_reply=True),
             )
         except Forbidden:
-            await self.router.chats.left(PLATFORM, str(chat_id), "blocked the bot")
+            await self.conversations.left(PLATFORM, str(chat_id), "blocked the bot")
         except TelegramError as problem:
             log.warning("telegram: could not answer chat=%s: %s", chat_id, problem)
 
@@ -279,57 +254,3 @@ class TelegramFrontend:
                 log.warning("telegram: could not edit in chat=%s: %s", message.chat.id, problem)
         except TelegramError as problem:
             log.warning("telegram: could not edit in chat=%s: %s", message.chat.id, problem)
-
-    # --- who may do what -----------------------------------------------------------------
-
-    async def _is_admin(self, message: Message) -> bool:
-        if message.sender_chat is not None and message.sender_chat.id == message.chat.id:
-            return True  # an anonymous administrator posts as the group itself
-        if message.from_user is None:
-            return False
-        return await self._admin(message.chat.id, message.from_user.id)
-
-    async def _admin(self, chat_id: int, user_id: int) -> bool:
-        key = (chat_id, user_id)
-        cached = self._admins.get(key)
-        now = time.monotonic()
-        if cached is not None and now - cached[1] < ADMIN_CACHE_SECONDS:
-            return cached[0]
-        try:
-            member = await self.platform.bot.get_chat_member(chat_id, user_id)
-        except TelegramError as problem:
-            log.warning("telegram: could not check admins of chat=%s: %s", chat_id, problem)
-            return False
-        allowed = member.status in ADMIN_STATUSES
-        if len(self._admins) > MAX_ADMIN_CACHE:  # forget the stale answers now and then
-            self._admins = {
-                k: v for k, v in self._admins.items() if now - v[1] < ADMIN_CACHE_SECONDS
-            }
-        self._admins[key] = (allowed, now)
-        return allowed
-
-    async def inspect(self, reference: str, user_id: str) -> ChannelInfo | None:
-        """handlers.chats.Channels: the channel behind ``@name`` (or an id), and its admins."""
-        bot = self.platform.bot
-        target: str | int = reference if reference.startswith("@") else "@" + reference
-        if reference.lstrip("-").isdigit():
-            target = int(reference)
-        try:
-            chat = await bot.get_chat(target)
-        except TelegramError:
-            return None
-        if chat.type != "channel":
-            return None
-        return ChannelInfo(
-            chat_id=str(chat.id),
-            title=chat.title,
-            bot_is_admin=await self._status_is_admin(chat.id, bot.id),
-            user_is_admin=await self._status_is_admin(chat.id, int(user_id)),
-        )
-
-    async def _status_is_admin(self, chat_id: int, user_id: int) -> bool:
-        try:
-            member = await self.platform.bot.get_chat_member(chat_id, user_id)
-        except TelegramError:
-            return False  # not a member, or the bot may not look: not an admin either way
-        return member.status in ADMIN_STATUSES

@@ -14,7 +14,7 @@ from itertools import groupby
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.replies import ArticleCard, Button, Marks, Reply
+from newsbot.conversation import ArticleCard, Button, Marks, Reply
 from newsbot.platforms.telegram_render import link, one_line
 
 MAX_TEXT = 4096

@@ -1,7 +1,7 @@
 """Telegram updates as the neutral Command and ButtonPress the handlers take.
 
-Pure translation, no I/O: the frontend (telegram_bot.py) fills in what needs the network,
-such as whether a group member is an administrator.
+Pure translation, no I/O: what needs the network, such as whether a group member is an
+administrator, is asked later, by the permission gate through ``telegram_directory``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, Message
 
-from handlers.replies import ButtonPress, Command
+from newsbot.conversation import ButtonPress, Command
 from newsbot.i18n import locale_of
 
 PLATFORM = "telegram"
@@ -34,10 +34,13 @@ def parse_message(message: Message, bot_username: str | None) -> ParsedText:
     user = message.from_user
     locale = locale_of(user.language_code if user else None)
     chat = message.chat
+    # An anonymous administrator writes as the group itself: its user is the group, which the
+    # directory knows for an administrator.
+    anonymous = message.sender_chat is not None and message.sender_chat.id == chat.id
     base = Command(
         platform=PLATFORM,
         chat_id=str(chat.id),
-        user_id=str(user.id if user else chat.id),
+        user_id=str(chat.id if anonymous or user is None else user.id),
         name="",
         locale=locale,
         chat_kind=_chat_kind(chat.type),

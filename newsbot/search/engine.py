@@ -40,7 +40,7 @@ BROAD_OTHER_SCORE = 1.0
 # bm25 weights: title bigrams, title morphemes, lead bigrams, lead morphemes, body, body.
 BM25_WEIGHTS = (4.0, 8.0, 2.0, 4.0, 1.0, 1.0)
 # ts_rank_cd weights for labels {D, C, B, A}: body bigrams, title and lead bigrams, lead
-# morphemes, title morphemes (see newsbot.search.index).
+# morphemes, title morphemes (see newsbot.store.search_index).
 TS_RANK_WEIGHTS = "{0.1, 0.3, 0.5, 1.0}"
 RECENCY_BOOST = 0.2  # at most +20 % for an article published now
 RECENCY_HALF_LIFE_DAYS = 14.0

@@ -19,7 +19,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from newsbot.search.index import HEADLINE_BIGRAM_LABEL, MORPHEME_LABELS
+from newsbot.store.search_index import HEADLINE_BIGRAM_LABEL, MORPHEME_LABELS
 from newsbot.text.analyzer import Analyzer, QueryWord, bigrams
 
 MAX_QUERY_CHARS = 300

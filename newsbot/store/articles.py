@@ -24,10 +24,10 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from newsbot.ingest.drafts import ArticleDraft
-from newsbot.search.index import index_articles
 from newsbot.store.delivery_models import ArticleEvent, EventKind
+from newsbot.store.drafts import ArticleDraft
 from newsbot.store.models import Article, ArticleRevision
+from newsbot.store.search_index import index_articles
 from newsbot.text.analyzer import Analyzer, default_analyzer
 
 _TEXT_FIELDS = ("title", "lead", "body")

@@ -8,6 +8,7 @@ sent, edited and answered. Nothing is monkeypatched between the bot and the fake
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import socket
@@ -22,22 +23,18 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from handlers.chats import ChatHandlers
-from handlers.reader import ReaderHandlers
-from handlers.router import Router
 from newsbot.app import App
+from newsbot.bot import Overrides, build_bot
 from newsbot.clock import FixedClock
-from newsbot.delivery.dispatcher import DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.pacing import Limits
-from newsbot.ingest.drafts import ArticleDraft
-from newsbot.ingest.poller import PollSettings
 from newsbot.platforms.telegram import TelegramPlatform
 from newsbot.platforms.telegram_bot import TelegramFrontend, WebhookConfig
-from newsbot.service import Service
 from newsbot.store.articles import store_drafts
 from newsbot.store.delivery_models import Chat, Delivery
+from newsbot.store.drafts import ArticleDraft
 from newsbot.text.analyzer import default_analyzer
+from tests.conftest import make_settings
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.helpers import load_samples
 
@@ -99,20 +96,24 @@ async def _running(
         while (await match_pending(session, analyzer, now=clock.now())).events:
             pass  # a fan-out is matched a chunk a call
         await session.commit()
+    hook: dict[str, Any] = {}
+    if webhook is not None:
+        hook = {
+            "telegram_webhook_url": webhook.url,
+            "telegram_webhook_secret": webhook.secret,
+            "telegram_webhook_listen": f"{webhook.host}:{webhook.port}",
+        }
+    # The bot as `newsbot run` builds it, its Telegram pointed at the fake and paced faster.
+    settings = make_settings(app.settings.database_url, telegram_token=TOKEN, **hook)
     platform = TelegramPlatform(TOKEN, api_url=fake.api_url, limits=FAST)
-    chats = ChatHandlers(app.sessions, analyzer, clock)
-    router = Router(
-        app.sessions, ReaderHandlers(app.sessions, analyzer, clock, app.settings.zone), chats
+    built = build_bot(
+        dataclasses.replace(app, settings=settings),
+        overrides=Overrides(
+            platforms={"telegram": platform}, dispatch_owner="e2e:reader", dispatch_concurrency=8
+        ),
     )
-    frontend = TelegramFrontend(platform, router, webhook=webhook)
-    chats.channels = frontend
-    service = Service(
-        app=app,
-        platforms={"telegram": platform},
-        dispatch_settings=DispatchSettings(owner="e2e:reader", concurrency=8),
-        poll_settings=PollSettings(max_bytes=1_000_000, max_backoff=60, concurrency=1),
-        frontends=[frontend],
-    )
+    (frontend,) = (f for f in built.frontends if isinstance(f, TelegramFrontend))
+    service = built.service
     task = asyncio.create_task(service.run(lead=True))
     try:
         if webhook is None:

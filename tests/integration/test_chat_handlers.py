@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from handlers.chats import ChannelInfo, ChatHandlers
-from handlers.reader import ReaderHandlers
-from handlers.replies import MAX_TOKEN_BYTES, ButtonPress, Command, Reply
+from handlers.commands import build_router
+from handlers.context import HandlerContext
+from handlers.registry import CommandSpec
 from handlers.router import RateLimit, Router
 from newsbot.app import App
 from newsbot.clock import FixedClock
+from newsbot.conversation import MAX_TOKEN_BYTES, ButtonPress, ChannelInfo, Command, Reply
 from newsbot.delivery.matcher import match_pending
 from newsbot.store.delivery_models import Chat, ChatKind, Delivery, Subscription, SubscriptionKind
 from newsbot.text.analyzer import default_analyzer
@@ -25,12 +26,15 @@ ADMIN, MEMBER = "100", "200"
 
 
 @dataclass
-class FakeChannels:
-    """The adapter's view of Telegram channels, as a test sets it."""
+class FakeDirectory:
+    """What a platform would say of its chats, as a test sets it: ADMIN runs every group."""
 
     known: dict[str, ChannelInfo] = field(default_factory=dict)
 
-    async def inspect(self, reference: str, user_id: str) -> ChannelInfo | None:
+    async def is_chat_admin(self, chat_id: str, user_id: str) -> bool:
+        return user_id == ADMIN
+
+    async def inspect_channel(self, reference: str, user_id: str) -> ChannelInfo | None:
         info = self.known.get(reference)
         if info is None:
             return None
@@ -48,7 +52,18 @@ class Clockwork:
 
 
 @pytest.fixture
-async def router(app: App, clock: FixedClock) -> AsyncIterator[Router]:
+def directory() -> FakeDirectory:
+    return FakeDirectory()
+
+
+def context_of(app: App, clock: FixedClock, directory: FakeDirectory) -> HandlerContext:
+    return HandlerContext(
+        app.sessions, default_analyzer(), clock, app.settings.zone, {"test": directory}
+    )
+
+
+@pytest.fixture
+async def router(app: App, clock: FixedClock, directory: FakeDirectory) -> AsyncIterator[Router]:
     clock.set(NOON_KST)
     await load_samples(app)
     analyzer = default_analyzer()
@@ -56,9 +71,8 @@ async def router(app: App, clock: FixedClock) -> AsyncIterator[Router]:
         while (await match_pending(session, analyzer, now=clock.now())).events:
             pass  # a fan-out is matched a chunk a call
         await session.commit()
-    chats = ChatHandlers(app.sessions, analyzer, clock, channels=FakeChannels())
-    reader = ReaderHandlers(app.sessions, analyzer, clock, app.settings.zone)
-    yield Router(app.sessions, reader, chats, limit=RateLimit(calls=3, monotonic=Clockwork()))
+    limit = RateLimit(calls=3, monotonic=Clockwork())
+    yield build_router(context_of(app, clock, directory), limit=limit)
 
 
 def say(
@@ -67,7 +81,6 @@ def say(
     chat: str = "c1",
     kind: str = "private",
     user: str = ADMIN,
-    admin: bool = True,
     locale: str = "ko",
 ) -> Command:
     return Command(
@@ -79,14 +92,11 @@ def say(
         locale=locale,
         chat_kind=kind,
         chat_title="성남 소식방" if kind != "private" else None,
-        is_admin=admin,
     )
 
 
-def press(
-    token: str, *, chat: str = "c1", kind: str = "private", admin: bool = True
-) -> ButtonPress:
-    return ButtonPress("test", chat, ADMIN, token, chat_kind=kind, is_admin=admin)
+def press(token: str, *, chat: str = "c1", kind: str = "private", user: str = ADMIN) -> ButtonPress:
+    return ButtonPress("test", chat, user, token, chat_kind=kind)
 
 
 async def answer(router: Router, command: Command) -> Reply:
@@ -211,10 +221,10 @@ async def test_bad_subscriptions_and_forged_buttons_get_a_short_answer_and_chang
 
 
 async def test_only_group_administrators_change_what_a_group_gets(router: Router, app: App) -> None:
-    refused = await answer(router, say("subscribe", "드론", kind="group", chat="g1", admin=False))
+    refused = await answer(router, say("subscribe", "드론", kind="group", chat="g1", user=MEMBER))
     allowed = await answer(router, say("subscribe", "드론", kind="group", chat="g1"))
-    listed = await answer(router, say("list", kind="group", chat="g1", user=MEMBER, admin=False))
-    button = await router.press(press("set:lp:off", kind="group", chat="g1", admin=False))
+    listed = await answer(router, say("list", kind="group", chat="g1", user=MEMBER))
+    button = await router.press(press("set:lp:off", kind="group", chat="g1", user=MEMBER))
 
     assert refused.header == "이 대화방의 구독과 설정은 관리자만 바꿀 수 있습니다."
     assert allowed.header.startswith("구독했습니다")
@@ -224,9 +234,9 @@ async def test_only_group_administrators_change_what_a_group_gets(router: Router
 
 
 async def test_a_group_that_removed_the_bot_gets_nothing_more(router: Router, app: App) -> None:
-    await router.chats.joined(say("joined", kind="supergroup", chat="g2"))
+    await router.joined(say("joined", kind="supergroup", chat="g2"))
 
-    await router.chats.left("test", "g2", "removed the bot from the chat")
+    await router.left("test", "g2", "removed the bot from the chat")
 
     async with app.sessions() as session:
         chat = await session.scalar(select(Chat).where(Chat.platform_chat_id == "g2"))
@@ -297,11 +307,14 @@ async def test_a_chat_that_chose_english_is_answered_in_english(router: Router) 
     ],
 )
 async def test_a_channel_is_subscribed_only_when_the_bot_and_the_user_run_it(
-    router: Router, app: App, bot_is_admin: bool, user: str, expected: str
+    router: Router,
+    app: App,
+    directory: FakeDirectory,
+    bot_is_admin: bool,
+    user: str,
+    expected: str,
 ) -> None:
-    channels = router.chats.channels
-    assert isinstance(channels, FakeChannels)
-    channels.known["@seongnam_news"] = ChannelInfo("-100777", "성남 뉴스", bot_is_admin, True)
+    directory.known["@seongnam_news"] = ChannelInfo("-100777", "성남 뉴스", bot_is_admin, True)
 
     reply = await answer(router, say("channel", "@seongnam_news", "행정", user=user))
 
@@ -310,11 +323,9 @@ async def test_a_channel_is_subscribed_only_when_the_bot_and_the_user_run_it(
 
 
 async def test_an_admin_subscribes_their_channel_from_a_private_chat(
-    router: Router, app: App
+    router: Router, app: App, directory: FakeDirectory
 ) -> None:
-    channels = router.chats.channels
-    assert isinstance(channels, FakeChannels)
-    channels.known["@seongnam_news"] = ChannelInfo("-100777", "성남 뉴스", True, True)
+    directory.known["@seongnam_news"] = ChannelInfo("-100777", "성남 뉴스", True, True)
 
     reply = await answer(router, say("channel", "@seongnam_news", "행정"))
     unknown = await answer(router, say("channel", "@nowhere"))
@@ -353,22 +364,18 @@ async def test_searches_beyond_the_limit_get_a_polite_wait(router: Router) -> No
     assert "검색 결과" in other_user.header
 
 
-class BrokenReader(ReaderHandlers):
-    async def handle(self, command: Command) -> Reply | None:
+async def test_a_failing_command_is_an_apology_in_the_chat_and_a_log_line(
+    app: App, clock: FixedClock, directory: FakeDirectory, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def on_fire(command: Command) -> Reply:
         raise RuntimeError("the store is on fire")
 
-
-async def test_a_failing_command_is_an_apology_in_the_chat_and_a_log_line(
-    router: Router, app: App, clock: FixedClock, caplog: pytest.LogCaptureFixture
-) -> None:
-    broken = Router(
-        app.sessions,
-        BrokenReader(app.sessions, default_analyzer(), clock, app.settings.zone),
-        router.chats,
+    broken = build_router(
+        context_of(app, clock, directory), extra=[CommandSpec("explode", on_fire)]
     )
 
-    reply = await answer(broken, say("top", locale="en"))
+    reply = await answer(broken, say("explode", locale="en"))
 
     assert reply.header.startswith("Sorry, something went wrong")
-    assert "command failed: platform=test chat=c1 user=100 command=top" in caplog.text
+    assert "command failed: platform=test chat=c1 user=100 command=explode" in caplog.text
     assert "on fire" in caplog.text  # the details are in the log, not in the chat

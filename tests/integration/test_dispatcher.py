@@ -32,7 +32,6 @@ from newsbot.delivery.outcomes import (
 )
 from newsbot.delivery.pacing import Limits, Pacer
 from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe
-from newsbot.ingest.drafts import ArticleDraft
 from newsbot.store.articles import store_drafts
 from newsbot.store.delivery_models import (
     Chat,
@@ -41,6 +40,7 @@ from newsbot.store.delivery_models import (
     DeliveryState,
     SubscriptionKind,
 )
+from newsbot.store.drafts import ArticleDraft
 from newsbot.text.analyzer import default_analyzer
 from tests.bulk import add_chats_taking_all_news
 from tests.fakes.platform import RecordingPlatform

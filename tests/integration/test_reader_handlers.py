@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handlers.reader import PAGE_SIZE, ReaderHandlers
-from handlers.replies import MAX_TOKEN_BYTES, Button, ButtonPress, Command
+from handlers.commands import build_router
+from handlers.context import HandlerContext
+from handlers.reader import PAGE_SIZE
+from handlers.router import Router
 from newsbot.app import App
 from newsbot.clock import FixedClock
+from newsbot.conversation import MAX_TOKEN_BYTES, Button, ButtonPress, Command, Reply
 from newsbot.ingest.importer import Format, import_articles, import_views
 from newsbot.text.analyzer import default_analyzer
 from tests.conftest import SAMPLES
@@ -19,7 +22,7 @@ NOON_KST = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def reader(app: App, clock: FixedClock) -> AsyncIterator[ReaderHandlers]:
+async def reader(app: App, clock: FixedClock) -> AsyncIterator[Router]:
     clock.set(NOON_KST)
     await import_articles(
         app.sessions,
@@ -29,7 +32,7 @@ async def reader(app: App, clock: FixedClock) -> AsyncIterator[ReaderHandlers]:
         clock=clock,
     )
     await import_views(app.sessions, SAMPLES / "views.csv")
-    yield ReaderHandlers(app.sessions, default_analyzer(), clock, app.settings.zone)
+    yield build_router(HandlerContext(app.sessions, default_analyzer(), clock, app.settings.zone))
 
 
 def command(name: str, *args: str, locale: str = "ko") -> Command:
@@ -37,9 +40,9 @@ def command(name: str, *args: str, locale: str = "ko") -> Command:
 
 
 async def test_search_answers_with_numbered_cards_and_marked_words(
-    reader: ReaderHandlers,
+    reader: Router,
 ) -> None:
-    reply = await reader.handle(command("search", "성남시는"))
+    reply = await reader.command(command("search", "성남시는"))
 
     assert reply is not None
     assert reply.header.startswith("‘성남시는’ 검색 결과 ")
@@ -50,8 +53,8 @@ async def test_search_answers_with_numbered_cards_and_marked_words(
         assert "성남시" in marked
 
 
-async def test_search_pages_through_results_with_small_tokens(reader: ReaderHandlers) -> None:
-    first = await reader.handle(command("search", "성남시"))
+async def test_search_pages_through_results_with_small_tokens(reader: Router) -> None:
+    first = await reader.command(command("search", "성남시"))
     assert first is not None and [b.label for b in first.buttons] == ["다음 ▶"]
 
     second = await reader.press(ButtonPress("test", "c1", "u1", first.buttons[0].token))
@@ -64,8 +67,8 @@ async def test_search_pages_through_results_with_small_tokens(reader: ReaderHand
         assert len(button.token.encode()) <= MAX_TOKEN_BYTES
 
 
-async def test_a_very_long_korean_query_still_gets_a_short_token(reader: ReaderHandlers) -> None:
-    reply = await reader.handle(command("search", *(["성남시"] + ["드론"] * 60)))
+async def test_a_very_long_korean_query_still_gets_a_short_token(reader: Router) -> None:
+    reply = await reader.command(command("search", *(["성남시"] + ["드론"] * 60)))
 
     assert reply is not None
     for button in reply.buttons:
@@ -73,43 +76,44 @@ async def test_a_very_long_korean_query_still_gets_a_short_token(reader: ReaderH
 
 
 async def test_an_unknown_or_broken_token_says_the_results_expired(
-    reader: ReaderHandlers,
+    reader: Router,
 ) -> None:
     for token in ("sr:zzzzzz:2", "sr:??:x"):
         reply = await reader.press(ButtonPress("test", "c1", "u1", token, locale="en"))
         assert reply is not None
         assert reply.header == "These search results have expired. Please search again."
 
-    assert await reader.press(ButtonPress("test", "c1", "u1", "other:1")) is None
+    other = await reader.press(ButtonPress("test", "c1", "u1", "other:1", locale="en"))
+    assert other == Reply(toast="That button has expired. Please try again.")
 
 
 async def test_search_without_words_explains_how_in_the_readers_language(
-    reader: ReaderHandlers,
+    reader: Router,
 ) -> None:
-    korean = await reader.handle(command("search"))
-    english = await reader.handle(command("search", locale="en-US"))
+    korean = await reader.command(command("search"))
+    english = await reader.command(command("search", locale="en-US"))
 
     assert korean is not None and korean.header.startswith("검색어를 함께 보내 주세요")
     assert english is not None and english.header.startswith("Send a search term")
 
 
-async def test_nothing_found_is_a_short_answer(reader: ReaderHandlers) -> None:
-    reply = await reader.handle(command("search", "존재하지않는단어"))
+async def test_nothing_found_is_a_short_answer(reader: Router) -> None:
+    reply = await reader.command(command("search", "존재하지않는단어"))
 
     assert reply is not None
     assert reply.header == "‘존재하지않는단어’에 대한 기사를 찾지 못했습니다."
     assert reply.cards == () and reply.buttons == ()
 
 
-async def test_search_says_when_it_fell_back_to_any_word(reader: ReaderHandlers) -> None:
-    reply = await reader.handle(command("search", "드론", "존재하지않는단어"))
+async def test_search_says_when_it_fell_back_to_any_word(reader: Router) -> None:
+    reply = await reader.command(command("search", "드론", "존재하지않는단어"))
 
     assert reply is not None and reply.cards
     assert reply.notice.startswith("모든 단어가 들어간 기사가 없어")
 
 
-async def test_top_lists_the_days_most_viewed_with_views(reader: ReaderHandlers) -> None:
-    reply = await reader.handle(command("top", "3", "week"))
+async def test_top_lists_the_days_most_viewed_with_views(reader: Router) -> None:
+    reply = await reader.command(command("top", "3", "week"))
 
     assert reply is not None
     assert reply.header == "가장 많이 본 뉴스 (최근 7일)"
@@ -119,11 +123,11 @@ async def test_top_lists_the_days_most_viewed_with_views(reader: ReaderHandlers)
 
 
 async def test_top_without_views_in_the_window_falls_back_and_says_so(
-    reader: ReaderHandlers, clock: FixedClock
+    reader: Router, clock: FixedClock
 ) -> None:
     clock.set(datetime(2027, 3, 1, tzinfo=UTC))
 
-    reply = await reader.handle(command("top", locale="en"))
+    reply = await reader.command(command("top", locale="en"))
 
     assert reply is not None
     assert reply.notice == "No views recorded for today: showing the latest articles."
@@ -132,15 +136,15 @@ async def test_top_without_views_in_the_window_falls_back_and_says_so(
 
 @pytest.mark.parametrize("args", [("0",), ("11",), ("abc",), ("3", "4"), ("week", "day")])
 async def test_top_with_bad_arguments_shows_its_usage(
-    reader: ReaderHandlers, args: tuple[str, ...]
+    reader: Router, args: tuple[str, ...]
 ) -> None:
-    reply = await reader.handle(command("top", *args))
+    reply = await reader.command(command("top", *args))
 
     assert reply is not None and reply.header.startswith("사용법: /top")
 
 
-async def test_latest_lists_the_newest_first(reader: ReaderHandlers) -> None:
-    reply = await reader.handle(command("latest", "3"))
+async def test_latest_lists_the_newest_first(reader: Router) -> None:
+    reply = await reader.command(command("latest", "3"))
 
     assert reply is not None
     assert reply.header == "최신 뉴스"
@@ -148,8 +152,10 @@ async def test_latest_lists_the_newest_first(reader: ReaderHandlers) -> None:
     assert reply.cards[0].published == "11-22 17:40"
 
 
-async def test_commands_that_are_not_a_readers_are_left_alone(reader: ReaderHandlers) -> None:
-    assert await reader.handle(command("breaking", "x")) is None
+async def test_a_command_nobody_registered_gets_a_hint(reader: Router) -> None:
+    reply = await reader.command(command("nosuchcommand", "x"))
+
+    assert reply == Reply(header="모르는 명령어입니다. /help 를 보내 보세요.")
 
 
 def test_a_button_token_over_64_bytes_cannot_be_built() -> None:

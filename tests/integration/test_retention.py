@@ -16,9 +16,9 @@ from newsbot.delivery.matcher import delivery_row, insert_deliveries
 from newsbot.delivery.retention import MIN_DAYS, prune_settled
 from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat
 from newsbot.errors import ConfigError
-from newsbot.ingest.drafts import ArticleDraft
 from newsbot.store.articles import store_drafts
 from newsbot.store.delivery_models import ChatKind, Delivery, DeliveryKind, DeliveryState
+from newsbot.store.drafts import ArticleDraft
 from newsbot.store.models import Article
 from tests.helpers import run_cli
 from tests.processes import start, stop

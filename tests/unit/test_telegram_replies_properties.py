@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.replies import ArticleCard, Button, Reply
+from newsbot.conversation import ArticleCard, Button, Reply
 from newsbot.platforms.telegram_replies import MAX_RAW_BYTES, MAX_TEXT, keyboard, render_reply
 from tests.unit.test_telegram_render_properties import parse_telegram_html, texts, urls
 

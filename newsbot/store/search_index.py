@@ -1,5 +1,8 @@
 """Keeping the search index in step with the articles.
 
+The store owns the index outright: ``store_drafts`` indexes what it stores in the same
+transaction, so no caller can store an article and forget its document, and the search
+package above only reads the index.
 Every stored, corrected or re-imported article passes through ``index_articles``; deleting an
 article deletes its document by cascade (and the FTS5 triggers follow). Only titles get Kiwi
 morphemes; leads and bodies are indexed by bigrams. Kiwi on leads was about 80 % of the

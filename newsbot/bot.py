@@ -1,0 +1,154 @@
+"""The composition root: the whole bot, built from Settings in one place.
+
+``build_bot`` takes the opened store (``newsbot.app.open_app``) and builds, in order, the
+analyzer → the platforms that send → each platform's directory → the one Router every
+frontend shares → the frontends readers talk to → the service that runs it all. The CLI
+parses arguments and calls it; tests call the same function, changing only what they must
+(a platform pointed at a fake, extra commands, the console's input).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TextIO
+
+from handlers.commands import build_router
+from handlers.context import HandlerContext
+from handlers.registry import CommandSpec
+from handlers.router import RateLimit, Router
+from newsbot.app import App
+from newsbot.conversation import ChatDirectory, Frontend
+from newsbot.delivery.dispatcher import DispatchSettings
+from newsbot.delivery.outcomes import Platform
+from newsbot.delivery.pacing import Limits
+from newsbot.ingest.poller import PollSettings
+from newsbot.leadership import process_name
+from newsbot.platforms.console import ConsolePlatform
+from newsbot.platforms.console_chat import ConsoleDirectory, ConsoleFrontend
+from newsbot.platforms.slack import SlackPlatform, slack_limits
+from newsbot.platforms.telegram import TelegramPlatform
+from newsbot.platforms.telegram_bot import TelegramFrontend, WebhookConfig
+from newsbot.platforms.telegram_directory import TelegramDirectory
+from newsbot.service import Service
+from newsbot.text.analyzer import Analyzer, default_analyzer
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleChat:
+    """The terminal as a chat (the demo, and tests): what is typed, and where replies go."""
+
+    lines: AsyncIterator[str] | None = None
+    out: TextIO | None = None
+    user_id: str = "desk"
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """What a test (or an embedding program) changes; everything else comes from Settings."""
+
+    platforms: Mapping[str, Platform] = field(default_factory=dict)  # used as given
+    commands: Iterable[CommandSpec] = ()  # beyond the built-in ones
+    rate_limit: RateLimit | None = None
+    dispatch_owner: str | None = None
+    dispatch_concurrency: int | None = None
+
+
+@dataclass(slots=True)
+class Bot:
+    app: App
+    analyzer: Analyzer
+    platforms: dict[str, Platform]
+    directories: dict[str, ChatDirectory]
+    router: Router
+    console: ConsoleFrontend
+    frontends: list[Frontend]
+    service: Service
+
+
+def build_platforms(app: App, overrides: Mapping[str, Platform]) -> dict[str, Platform]:
+    settings = app.settings
+    platforms: dict[str, Platform] = {"console": ConsolePlatform()}
+    if settings.telegram_token is not None:
+        platforms["telegram"] = TelegramPlatform(
+            settings.telegram_token.get_secret_value(),
+            api_url=settings.telegram_api_url,
+            limits=Limits(overall_per_second=settings.telegram_overall_per_second),
+        )
+    if settings.slack_bot_token is not None:
+        platforms["slack"] = SlackPlatform(
+            settings.slack_bot_token.get_secret_value(),
+            api_url=settings.slack_api_url,
+            limits=slack_limits(settings.slack_channel_per_second),
+        )
+    platforms.update(overrides)
+    return platforms
+
+
+def _telegram_webhook(app: App) -> WebhookConfig | None:
+    settings = app.settings
+    if not settings.telegram_webhook_url or settings.telegram_webhook_secret is None:
+        return None
+    host, _, port = settings.telegram_webhook_listen.rpartition(":")
+    return WebhookConfig(
+        url=settings.telegram_webhook_url,
+        secret=settings.telegram_webhook_secret.get_secret_value(),
+        host=host,
+        port=int(port),
+    )
+
+
+def build_bot(
+    app: App,
+    *,
+    readers: bool = True,
+    console: ConsoleChat | None = None,
+    overrides: Overrides | None = None,
+) -> Bot:
+    """The bot on ``app``'s store. ``readers``: serve readers' commands (``newsbot run``),
+    not only deliver (``worker``, ``run --once``). ``console``: the terminal is a chat too."""
+    overrides = overrides or Overrides()
+    settings = app.settings
+    analyzer = default_analyzer()
+    platforms = build_platforms(app, overrides.platforms)
+    directories: dict[str, ChatDirectory] = {"console": ConsoleDirectory()}
+    telegram = platforms.get("telegram")
+    if isinstance(telegram, TelegramPlatform):
+        directories["telegram"] = TelegramDirectory(telegram)
+    context = HandlerContext(app.sessions, analyzer, app.clock, settings.zone, directories)
+    router = build_router(
+        context,
+        admins=settings.admin_users,
+        limit=overrides.rate_limit or RateLimit(calls=settings.search_per_minute),
+        extra=overrides.commands,
+    )
+    chat = console or ConsoleChat()
+    console_frontend = ConsoleFrontend(router, lines=chat.lines, out=chat.out, user_id=chat.user_id)
+    frontends: list[Frontend] = []
+    if readers:
+        if isinstance(telegram, TelegramPlatform):
+            frontends.append(TelegramFrontend(telegram, router, webhook=_telegram_webhook(app)))
+        if console is not None:
+            frontends.append(console_frontend)
+    service = Service(
+        app=app,
+        platforms=platforms,
+        frontends=frontends,
+        dispatch_settings=DispatchSettings(
+            owner=overrides.dispatch_owner or process_name(),
+            concurrency=overrides.dispatch_concurrency or settings.dispatch_concurrency,
+            lease=timedelta(seconds=settings.dispatch_lease_seconds),
+        ),
+        poll_settings=PollSettings.of(settings),
+    )
+    return Bot(
+        app=app,
+        analyzer=analyzer,
+        platforms=platforms,
+        directories=directories,
+        router=router,
+        console=console_frontend,
+        frontends=frontends,
+        service=service,
+    )
