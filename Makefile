@@ -9,7 +9,7 @@ RUN_STAMP := $(VENV)/.installed
 
 help:
 	@echo "make demo   - import the bundled samples into ./newsbot.db and show headlines"
-	@echo "make test   - ruff, mypy and pytest (PostgreSQL too with NEWSBOT_TEST_POSTGRES_URL)"
+	@echo "make test   - ruff, import-linter, mypy and pytest (PostgreSQL too with NEWSBOT_TEST_POSTGRES_URL)"
 	@echo "make bench  - the benchmarks in bench/ (figures go in the README)"
 
 $(BIN)/python:
@@ -31,6 +31,7 @@ demo: $(RUN_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
