@@ -22,11 +22,8 @@ from sqlalchemy import func, select
 
 from newsbot.app import App
 from newsbot.delivery.dispatcher import UNSTORED_MAX, DispatchSettings
-from newsbot.delivery.matcher import match_pending
-from newsbot.ingest.drafts import ArticleDraft
-from newsbot.store.articles import store_drafts
 from newsbot.store.delivery_models import Delivery, DeliveryState
-from newsbot.text.analyzer import default_analyzer
+from tests.builders import draft, publish
 from tests.bulk import add_chats_taking_all_news
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.processes import start, stop
@@ -37,27 +34,14 @@ IN_FLIGHT = UNSTORED_MAX * DispatchSettings(owner="").batches_in_flight
 
 
 async def fan_out_to(app: App, count: int) -> list[str]:
+    """``count`` chats taking all news, and one breaking story matched to every one of them."""
     now = app.clock.now()
     ids = [str(100_000 + n) for n in range(count)]
     async with app.sessions() as session:
         await add_chats_taking_all_news(session, "telegram", ids, now=now)
-        await store_drafts(
-            session,
-            [
-                ArticleDraft(
-                    source="t",
-                    guid="big",
-                    url="https://news.example.kr/big",
-                    title="모두에게 속보",
-                    published_at=now - timedelta(minutes=1),
-                    is_breaking=True,
-                )
-            ],
-            now=now,
-        )
-        while (await match_pending(session, default_analyzer(), now=now)).events:
-            pass
         await session.commit()
+    a_minute_ago = now - timedelta(minutes=1)
+    await publish(app, draft("big", "모두에게 속보", published_at=a_minute_ago, is_breaking=True))
     return ids
 
 

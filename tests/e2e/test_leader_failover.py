@@ -14,19 +14,15 @@ import os
 import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from newsbot.app import App, open_app
-from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe
-from newsbot.ingest.drafts import ArticleDraft
-from newsbot.service import LEADER_RETRY_SECONDS
-from newsbot.store import feeds as feed_store
-from newsbot.store.articles import store_drafts
-from newsbot.store.delivery_models import ChatKind, SubscriptionKind
+from newsbot.leadership import LEADER_RETRY_SECONDS
 from newsbot.text.analyzer import Analyzer, NoMorphemes
+from tests.builders import ALL_NEWS, add_chat, add_feed, draft, store_articles
 from tests.conftest import make_settings
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
@@ -170,35 +166,11 @@ async def the_leader(bots: list[Bot]) -> tuple[Bot, Bot]:
     return leader, next(b for b in bots if b is not leader)
 
 
-async def subscribe_chat(app: App) -> None:
-    now = datetime.now(UTC)
-    async with app.sessions() as session:
-        chat = await get_or_create_chat(
-            session, ChatRef("telegram", CHAT), kind=ChatKind.PRIVATE, now=now
-        )
-        await subscribe(session, chat, SubscriptionKind.ALL, now=now)
-        await session.commit()
-
-
 async def publish(app: App, slug: str, title: str) -> None:
-    now = datetime.now(UTC)
-    async with app.sessions() as session:
-        await store_drafts(
-            session,
-            [
-                ArticleDraft(
-                    source="t",
-                    guid=slug,
-                    url=f"https://news.example.kr/{slug}",
-                    title=title,
-                    published_at=now - timedelta(minutes=1),
-                    is_breaking=True,
-                )
-            ],
-            now=now,
-            analyzer=PLAIN,
-        )
-        await session.commit()
+    """Breaking news, stored for the processes' matchers to find (indexed on bigrams only)."""
+    now = app.clock.now()
+    story = draft(slug, title, published_at=now - timedelta(minutes=1), is_breaking=True)
+    await store_articles(app, story, analyzer=PLAIN)
 
 
 def times_sent(fake: FakeTelegram, title: str) -> int:
@@ -208,7 +180,7 @@ def times_sent(fake: FakeTelegram, title: str) -> int:
 async def test_when_the_leader_is_killed_the_other_process_takes_over_and_nothing_doubles(
     store: App, bots: list[Bot], fake_telegram: FakeTelegram
 ) -> None:
-    await subscribe_chat(store)
+    await add_chat(store, CHAT, ALL_NEWS, platform="telegram")
     leader, follower = await the_leader(bots)
 
     await publish(store, "first", "첫 번째 속보")
@@ -244,15 +216,7 @@ async def test_a_feed_is_polled_by_the_leader_alone_and_by_the_survivor_after_it
     store: App, bots: list[Bot], feed_server: FeedServer
 ) -> None:
     feed_server.add("/rss.xml", FEED)
-    async with store.sessions() as session:
-        await feed_store.add_feed(
-            session,
-            feed_server.url("/rss.xml"),
-            section=None,
-            interval=FEED_INTERVAL,
-            now=datetime.now(UTC),
-        )
-        await session.commit()
+    await add_feed(store, feed_server.url("/rss.xml"), interval=FEED_INTERVAL)
     leader, follower = await the_leader(bots)
 
     def fetchers() -> list[str]:

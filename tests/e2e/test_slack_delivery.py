@@ -25,7 +25,6 @@ from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.config import load_settings
 from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
-from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import (
     ChatGone,
     Outcome,
@@ -37,14 +36,11 @@ from newsbot.delivery.outcomes import (
     Transient,
 )
 from newsbot.delivery.pacing import Limits, Pacer
-from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe
 from newsbot.errors import ConfigError
-from newsbot.ingest.drafts import ArticleDraft
 from newsbot.platforms.slack import SlackPlatform, outcome_of
 from newsbot.platforms.slack_render import render_post
-from newsbot.store.articles import store_drafts
-from newsbot.store.delivery_models import Chat, ChatKind, Delivery, DeliveryState, SubscriptionKind
-from newsbot.text.analyzer import default_analyzer
+from newsbot.store.delivery_models import Chat, ChatKind, Delivery, DeliveryState
+from tests.builders import ALL_NEWS, chat_in, draft, publish
 from tests.fakes.slack_api import TOKEN, FakeSlack
 from tests.fakes.slack_api import fake_slack_fixture as fake_slack_fixture  # fixture fake_slack
 
@@ -302,30 +298,29 @@ class Ticker:
 
 
 async def subscribe_channels(app: App, channels: list[str]) -> None:
+    """Each channel takes all news; then one headline with markup in it is published to them."""
     async with app.sessions() as session:
         for name in channels:
-            chat = await get_or_create_chat(
-                session, ChatRef("slack", name), kind=ChatKind.SLACK_CHANNEL, now=app.clock.now()
+            await chat_in(
+                session,
+                name,
+                ALL_NEWS,
+                platform="slack",
+                kind=ChatKind.SLACK_CHANNEL,
+                now=app.clock.now(),
             )
-            await subscribe(session, chat, SubscriptionKind.ALL, now=app.clock.now())
-        await store_drafts(
-            session,
-            [
-                ArticleDraft(
-                    source="t",
-                    guid="g1",
-                    url="https://news.example.kr/a/1",
-                    title="성남시 <드론> & 교통",
-                    lead="판교에서 첫 비행",
-                    section="행정",
-                    published_at=app.clock.now() - timedelta(minutes=5),
-                )
-            ],
-            now=app.clock.now(),
-        )
-        while (await match_pending(session, default_analyzer(), now=app.clock.now())).events:
-            pass  # a fan-out is matched a chunk a call
         await session.commit()
+    await publish(
+        app,
+        draft(
+            1,
+            "성남시 <드론> & 교통",
+            url="https://news.example.kr/a/1",
+            lead="판교에서 첫 비행",
+            section="행정",
+            published_at=app.clock.now() - timedelta(minutes=5),
+        ),
+    )
 
 
 def dispatcher(app: App, slack: SlackPlatform, ticker: Ticker) -> Dispatcher:

@@ -19,16 +19,12 @@ from sqlalchemy import select
 from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
-from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import Outgoing
 from newsbot.delivery.pacing import Limits, Pacer
-from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe
-from newsbot.ingest.drafts import ArticleDraft
 from newsbot.platforms.telegram import TelegramPlatform
 from newsbot.platforms.telegram_render import MAX_TEXT, render_headline
-from newsbot.store.articles import store_drafts
-from newsbot.store.delivery_models import Chat, ChatKind, Delivery, DeliveryState, SubscriptionKind
-from newsbot.text.analyzer import default_analyzer
+from newsbot.store.delivery_models import Chat, Delivery, DeliveryState
+from tests.builders import ALL_NEWS, chat_in, draft, publish
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 FAST = Limits(overall_per_second=10_000, per_chat_per_second=10_000, per_group_per_minute=1e6)
@@ -42,31 +38,23 @@ async def telegram(fake_telegram: FakeTelegram) -> AsyncIterator[TelegramPlatfor
     await platform.stop()
 
 
-async def setup(app: App, chats: list[str], kind: ChatKind = ChatKind.PRIVATE) -> None:
+async def headline_for(app: App, chats: list[str]) -> None:
+    """Each chat takes all news; then one headline with markup in it is published to them."""
     async with app.sessions() as session:
         for name in chats:
-            chat = await get_or_create_chat(
-                session, ChatRef("telegram", name), kind=kind, now=app.clock.now()
-            )
-            await subscribe(session, chat, SubscriptionKind.ALL, now=app.clock.now())
-        await store_drafts(
-            session,
-            [
-                ArticleDraft(
-                    source="t",
-                    guid="g1",
-                    url="https://news.example.kr/a/1",
-                    title="성남시 <드론> & 교통",
-                    lead='판교에서 "첫" 비행',
-                    section="행정",
-                    published_at=app.clock.now() - timedelta(minutes=5),
-                )
-            ],
-            now=app.clock.now(),
-        )
-        while (await match_pending(session, default_analyzer(), now=app.clock.now())).events:
-            pass  # a fan-out is matched a chunk a call
+            await chat_in(session, name, ALL_NEWS, platform="telegram", now=app.clock.now())
         await session.commit()
+    await publish(
+        app,
+        draft(
+            1,
+            "성남시 <드론> & 교통",
+            url="https://news.example.kr/a/1",
+            lead='판교에서 "첫" 비행',
+            section="행정",
+            published_at=app.clock.now() - timedelta(minutes=5),
+        ),
+    )
 
 
 def dispatcher(app: App, telegram: TelegramPlatform) -> Dispatcher:
@@ -99,7 +87,7 @@ async def states(app: App) -> dict[DeliveryState, int]:
 async def test_a_headline_arrives_as_escaped_html_with_the_message_id_kept(
     app: App, fake_telegram: FakeTelegram, telegram: TelegramPlatform
 ) -> None:
-    await setup(app, ["1001"])
+    await headline_for(app, ["1001"])
 
     await dispatcher(app, telegram).run_once()
 
@@ -126,7 +114,7 @@ async def test_both_transports_send_the_same_request(
     )
     await platform.start()
     try:
-        await setup(app, ["1002"])
+        await headline_for(app, ["1002"])
         await dispatcher(app, platform).run_once()
     finally:
         await platform.stop()
@@ -146,7 +134,7 @@ async def test_a_429_storm_loses_nothing_and_doubles_nothing(
     app: App, clock: FixedClock, fake_telegram: FakeTelegram, telegram: TelegramPlatform
 ) -> None:
     chats = [str(2000 + n) for n in range(150)]
-    await setup(app, chats)
+    await headline_for(app, chats)
     fake_telegram.flood_every = 4  # a quarter of all sends are told to wait
 
     await drain(app, clock, dispatcher(app, telegram))
@@ -160,7 +148,7 @@ async def test_a_429_storm_loses_nothing_and_doubles_nothing(
 async def test_server_errors_and_timeouts_are_retried(
     app: App, clock: FixedClock, fake_telegram: FakeTelegram, telegram: TelegramPlatform
 ) -> None:
-    await setup(app, ["3001", "3002"])
+    await headline_for(app, ["3001", "3002"])
     fake_telegram.then("3001", "502", "502")
     fake_telegram.then("3002", "slow")
     fake_telegram.slow_seconds = 6.0  # beyond PTB's 5 s read timeout
@@ -179,7 +167,7 @@ async def test_server_errors_and_timeouts_are_retried(
 async def test_blocked_missing_and_migrated_chats_are_handled(
     app: App, clock: FixedClock, fake_telegram: FakeTelegram, telegram: TelegramPlatform
 ) -> None:
-    await setup(app, ["4001", "4002", "-4003"])
+    await headline_for(app, ["4001", "4002", "-4003"])
     fake_telegram.blocked.add("4001")
     fake_telegram.missing.add("4002")
     fake_telegram.migrated["-4003"] = -1004003

@@ -12,14 +12,9 @@ from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.delivery.chat_settings import set_link_previews, set_quiet_hours
 from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
-from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.pacing import Limits, Pacer
-from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe
-from newsbot.ingest.drafts import ArticleDraft
 from newsbot.platforms.telegram import TelegramPlatform
-from newsbot.store.articles import store_drafts
-from newsbot.store.delivery_models import ChatKind, SubscriptionKind
-from newsbot.text.analyzer import default_analyzer
+from tests.builders import ALL_NEWS, chat_in, draft, publish
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 FAST = Limits(overall_per_second=10_000, per_chat_per_second=10_000, per_group_per_minute=1e6)
@@ -35,42 +30,37 @@ async def telegram(fake_telegram: FakeTelegram) -> AsyncIterator[TelegramPlatfor
     await platform.stop()
 
 
-async def add_chat(app: App, name: str, *, quiet: str | None, previews: bool) -> None:
+async def add_reader(app: App, name: str, *, quiet: str | None, previews: bool) -> None:
     now = app.clock.now()
     async with app.sessions() as session:
-        chat = await get_or_create_chat(
-            session, ChatRef("telegram", name), kind=ChatKind.PRIVATE, now=now
-        )
-        await subscribe(session, chat, SubscriptionKind.ALL, now=now)
+        chat = await chat_in(session, name, ALL_NEWS, platform="telegram", now=now)
         await set_quiet_hours(session, chat, quiet, now=now)
         set_link_previews(chat, previews, now=now)
         await session.commit()
 
 
-async def publish(app: App, *titles: str) -> None:
-    drafts = [
-        ArticleDraft(
-            source="t",
-            guid=title,
-            url=f"https://news.example.kr/{n}",
-            title=title,
-            section="행정",
-            published_at=app.clock.now() - timedelta(minutes=len(titles) - 1 - n),
-        )
-        for n, title in enumerate(titles)
-    ]
-    async with app.sessions() as session:
-        await store_drafts(session, drafts, now=app.clock.now())
-        while (await match_pending(session, default_analyzer(), now=app.clock.now())).events:
-            pass  # a fan-out is matched a chunk a call
-        await session.commit()
+async def publish_titles(app: App, *titles: str) -> None:
+    """One article per title, a minute apart, the last published now."""
+    await publish(
+        app,
+        *(
+            draft(
+                n,
+                title,
+                url=f"https://news.example.kr/{n}",
+                section="행정",
+                published_at=app.clock.now() - timedelta(minutes=len(titles) - 1 - n),
+            )
+            for n, title in enumerate(titles)
+        ),
+    )
 
 
 async def test_a_quiet_chat_gets_one_message_at_seven_without_a_preview(
     app: App, clock: FixedClock, fake_telegram: FakeTelegram, telegram: TelegramPlatform
 ) -> None:
-    await add_chat(app, "1001", quiet="23:00-07:00", previews=False)
-    await add_chat(app, "1002", quiet=None, previews=True)
+    await add_reader(app, "1001", quiet="23:00-07:00", previews=False)
+    await add_reader(app, "1002", quiet=None, previews=True)
     send = Dispatcher(
         app.sessions,
         {"telegram": telegram},
@@ -79,7 +69,7 @@ async def test_a_quiet_chat_gets_one_message_at_seven_without_a_preview(
         pacers={"telegram": Pacer(FAST)},
     )
     clock.set(SEOUL_MIDNIGHT)
-    await publish(app, "성남시 <드론> 배송", "판교 & 교통")
+    await publish_titles(app, "성남시 <드론> 배송", "판교 & 교통")
 
     await send.run_once()
     at_night = fake_telegram.delivered("1001")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
@@ -18,21 +15,12 @@ from newsbot.delivery.chat_settings import (
     set_link_previews,
     set_quiet_hours,
 )
-from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat
 from newsbot.store import migrate
-from newsbot.store.delivery_models import Chat, ChatKind
+from newsbot.store.delivery_models import Chat
 from newsbot.store.engine import make_sync_engine
-from tests.conftest import BACKENDS
+from tests.builders import chat_in
 
 SETTINGS_COLUMNS = {"quiet_start", "quiet_end", "link_previews", "digest_time"}
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-    else:
-        yield request.getfixturevalue("empty_pg_url")
 
 
 def chat_columns(url: str) -> set[str]:
@@ -73,9 +61,7 @@ def test_chats_from_before_0005_get_previews_on_and_no_quiet_hours(empty_url: st
 async def test_what_a_reader_sets_is_kept(app: App) -> None:
     now = app.clock.now()
     async with app.sessions() as session:
-        chat = await get_or_create_chat(
-            session, ChatRef("test", "1"), kind=ChatKind.PRIVATE, now=now
-        )
+        chat = await chat_in(session, "1", now=now)
         await set_quiet_hours(session, chat, "23:30-06:30", now=now)
         set_link_previews(chat, False, now=now)
         set_language(chat, "en", now=now)
@@ -98,9 +84,7 @@ async def test_what_a_reader_sets_is_kept(app: App) -> None:
 async def test_a_refused_setting_changes_nothing(app: App) -> None:
     now = app.clock.now()
     async with app.sessions() as session:
-        chat = await get_or_create_chat(
-            session, ChatRef("test", "1"), kind=ChatKind.PRIVATE, now=now
-        )
+        chat = await chat_in(session, "1", now=now)
         await set_quiet_hours(session, chat, "23:00-07:00", now=now)
         with pytest.raises(SettingError):
             await set_quiet_hours(session, chat, "23:00-31:00", now=now)

@@ -24,11 +24,11 @@ from newsbot.ingest.drafts import Problem
 from newsbot.ingest.fetch import make_client
 from newsbot.ingest.poller import FeedResult, PollSettings, poll_due_feeds
 from newsbot.store.articles import Outcome
-from newsbot.store.feeds import add_feed
 from newsbot.store.models import Article, ArticleRevision, Feed, FeedState
+from tests.builders import FEED_INTERVAL, add_feed
 from tests.fakes.feed_server import FeedServer
 
-INTERVAL = 600  # seconds between polls of a healthy feed
+INTERVAL = FEED_INTERVAL  # seconds between polls of a healthy feed, as add_feed sets it
 MAX_BYTES = 32 * 1024
 MAX_BACKOFF = 6 * 3600
 SETTINGS = PollSettings(max_bytes=MAX_BYTES, max_backoff=MAX_BACKOFF, concurrency=4)
@@ -147,13 +147,6 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def subscribe(app: App, url: str, *, interval: int = INTERVAL) -> int:
-    async with app.sessions() as s:
-        feed = await add_feed(s, url, section=None, interval=interval, now=app.clock.now())
-        await s.commit()
-        return feed.id
-
-
 async def poll(
     app: App, client: httpx.AsyncClient, settings: PollSettings = SETTINGS
 ) -> list[FeedResult]:
@@ -197,7 +190,7 @@ async def test_first_poll_stores_every_item_and_a_second_poll_stores_nothing_new
     app: App, clock: FixedClock, client: httpx.AsyncClient, feed_server: FeedServer
 ) -> None:
     feed_server.add("/rss.xml", rss(ITEMS).encode(), content_type=RSS_UTF8)
-    await subscribe(app, feed_server.url("/rss.xml"))
+    await add_feed(app, feed_server.url("/rss.xml"))
 
     first = await poll_only(app, client)
     assert first.status == "ok"
@@ -235,7 +228,7 @@ async def test_a_conditional_get_answered_304_is_not_modified(
         etag=etag,
         last_modified=last_modified,
     )
-    feed_id = await subscribe(app, feed_server.url("/rss.xml"))
+    feed_id = await add_feed(app, feed_server.url("/rss.xml"))
     await poll_only(app, client)
 
     clock.advance(seconds=INTERVAL)
@@ -260,7 +253,7 @@ async def test_gzip_encoded_feed_is_decoded_and_stored(
     app: App, client: httpx.AsyncClient, feed_server: FeedServer
 ) -> None:
     feed_server.add("/rss.xml", rss(ITEMS).encode(), content_type=RSS_UTF8, gzip=True)
-    await subscribe(app, feed_server.url("/rss.xml"))
+    await add_feed(app, feed_server.url("/rss.xml"))
 
     result = await poll_only(app, client)
 
@@ -279,7 +272,7 @@ async def test_a_chain_of_temporary_redirects_is_followed_and_the_feed_keeps_its
     feed_server.redirect("/hop-1", "/hop-2", status=307)
     feed_server.redirect("/hop-2", feed_server.url("/current/rss.xml"), status=302)
     feed_server.add("/current/rss.xml", rss(ITEMS).encode(), content_type=RSS_UTF8)
-    feed_id = await subscribe(app, feed_server.url("/rss.xml"))
+    feed_id = await add_feed(app, feed_server.url("/rss.xml"))
 
     result = await poll_only(app, client)
 
@@ -299,7 +292,7 @@ async def test_a_redirect_loop_fails_with_a_reason_about_redirects(
 ) -> None:
     feed_server.redirect("/loop-a", "/loop-b", status=302)
     feed_server.redirect("/loop-b", "/loop-a", status=302)
-    feed_id = await subscribe(app, feed_server.url("/loop-a"))
+    feed_id = await add_feed(app, feed_server.url("/loop-a"))
 
     result = await poll_only(app, client)
 
@@ -318,7 +311,7 @@ async def test_a_permanent_redirect_moves_the_feed_to_the_new_url(
 ) -> None:
     feed_server.redirect("/old/rss.xml", "/new/rss.xml", status=status)
     feed_server.add("/new/rss.xml", rss(ITEMS).encode(), content_type=RSS_UTF8)
-    feed_id = await subscribe(app, feed_server.url("/old/rss.xml"))
+    feed_id = await add_feed(app, feed_server.url("/old/rss.xml"))
 
     result = await poll_only(app, client)
 
@@ -344,7 +337,7 @@ async def test_a_permanent_redirect_then_a_temporary_one_stores_only_the_permane
     feed_server.redirect("/old/rss.xml", "/new/rss.xml", status=301)
     feed_server.redirect("/new/rss.xml", "/cdn/rss.xml?token=expires-today", status=302)
     feed_server.add("/cdn/rss.xml", rss(ITEMS).encode(), content_type=RSS_UTF8)
-    feed_id = await subscribe(app, feed_server.url("/old/rss.xml"))
+    feed_id = await add_feed(app, feed_server.url("/old/rss.xml"))
 
     result = await poll_only(app, client)
 
@@ -358,9 +351,9 @@ async def test_a_permanent_redirect_onto_a_feed_already_subscribed_still_polls(
     # The publisher retired /rss in favour of /rss.xml, which the newsroom also subscribed to.
     feed_server.add("/rss.xml", rss(ITEMS).encode(), content_type=RSS_UTF8)
     feed_server.redirect("/rss", "/rss.xml", status=301)
-    await subscribe(app, feed_server.url("/rss.xml"))
+    await add_feed(app, feed_server.url("/rss.xml"))
     await poll_only(app, client)
-    await subscribe(app, feed_server.url("/rss"))
+    await add_feed(app, feed_server.url("/rss"))
 
     result = await poll_only(app, client)  # only /rss is due
 
@@ -379,7 +372,7 @@ async def test_a_feed_that_drips_bytes_is_cut_off_by_the_overall_deadline(
     document = rss(ITEMS).encode()
     pieces = [document[i : i + 64] for i in range(0, len(document), 64)]
     feed_server.add("/drip.xml", content_type=RSS_UTF8, chunks=pieces, chunk_delay=0.1)
-    await subscribe(app, feed_server.url("/drip.xml"))
+    await add_feed(app, feed_server.url("/drip.xml"))
     settings = PollSettings(
         max_bytes=MAX_BYTES, max_backoff=MAX_BACKOFF, concurrency=4, deadline=0.5
     )
@@ -398,7 +391,7 @@ async def test_a_slow_feed_times_out_and_backs_off_exponentially_until_it_recove
     interval, max_backoff = 300, 2000
     settings = PollSettings(max_bytes=MAX_BYTES, max_backoff=max_backoff, concurrency=4)
     feed_server.add("/rss.xml", rss(ITEMS).encode(), content_type=RSS_UTF8, delay=SLOW)
-    feed_id = await subscribe(app, feed_server.url("/rss.xml"), interval=interval)
+    feed_id = await add_feed(app, feed_server.url("/rss.xml"), interval=interval)
 
     first = await poll_only(app, client, settings)
 
@@ -459,7 +452,7 @@ async def test_an_oversized_response_fails_naming_the_limit_and_stores_nothing(
         feed_server.add("/rss.xml", content_type=RSS_UTF8, chunks=chunks)
     else:  # small on the wire, over the limit once decompressed
         feed_server.add("/rss.xml", document, content_type=RSS_UTF8, gzip=True)
-    feed_id = await subscribe(app, feed_server.url("/rss.xml"))
+    feed_id = await add_feed(app, feed_server.url("/rss.xml"))
 
     result = await poll_only(app, client)
 
@@ -480,7 +473,7 @@ async def test_one_bad_feed_never_stops_the_others_in_the_same_poll(
     # /gone.xml is not registered: the fake answers 404
     feed_server.add("/economy.xml", rss(ITEMS[2:]).encode(), content_type=RSS_UTF8)
     for path in ("/politics.xml", "/broken.xml", "/error.xml", "/gone.xml", "/economy.xml"):
-        await subscribe(app, feed_server.url(path))
+        await add_feed(app, feed_server.url(path))
     # One feed at a time: this is about isolating failures. Feeds storing concurrently are
     # covered by test_feeds_polled_at_the_same_time_all_succeed (racy on SQLite, a known bug).
     one_at_a_time = dataclasses.replace(SETTINGS, concurrency=1)
@@ -514,7 +507,7 @@ async def test_an_item_without_a_link_is_reported_and_the_others_are_stored(
 ) -> None:
     items = [*ITEMS[:2], dataclasses.replace(ITEMS[2], linked=False), ITEMS[3]]
     feed_server.add("/rss.xml", rss(items).encode(), content_type=RSS_UTF8)
-    await subscribe(app, feed_server.url("/rss.xml"))
+    await add_feed(app, feed_server.url("/rss.xml"))
 
     result = await poll_only(app, client)
 
@@ -548,7 +541,7 @@ async def test_an_euc_kr_feed_is_stored_with_correct_korean_titles(
 ) -> None:
     document = rss(ITEMS, prolog_encoding=prolog_encoding).encode("cp949")
     feed_server.add("/rss.xml", document, content_type=content_type)
-    await subscribe(app, feed_server.url("/rss.xml"))
+    await add_feed(app, feed_server.url("/rss.xml"))
 
     result = await poll_only(app, client)
 
@@ -580,9 +573,9 @@ async def test_the_same_story_from_an_euc_kr_rss_feed_and_a_utf8_atom_feed_is_st
     if first == "atom":
         paths.reverse()
 
-    await subscribe(app, feed_server.url(paths[0]))
+    await add_feed(app, feed_server.url(paths[0]))
     earlier = await poll_only(app, client)
-    await subscribe(app, feed_server.url(paths[1]))  # due now; the first feed is not
+    await add_feed(app, feed_server.url(paths[1]))  # due now; the first feed is not
     later = await poll_only(app, client)
 
     assert (earlier.url, later.url) == (feed_server.url(paths[0]), feed_server.url(paths[1]))
@@ -600,7 +593,7 @@ async def test_a_changed_title_is_stored_as_a_correction_with_the_old_text_kept(
     app: App, clock: FixedClock, client: httpx.AsyncClient, feed_server: FeedServer
 ) -> None:
     feed_server.add("/rss.xml", rss(ITEMS).encode(), content_type=RSS_UTF8)
-    await subscribe(app, feed_server.url("/rss.xml"))
+    await add_feed(app, feed_server.url("/rss.xml"))
     await poll_only(app, client)
     first_seen = clock.now()
 
@@ -648,7 +641,7 @@ async def test_feeds_polled_at_the_same_time_all_succeed(
 ) -> None:
     paths = [f"/section-{n}.xml" for n in range(SETTINGS.concurrency)]
     for path in paths:
-        await subscribe(app, feed_server.url(path))
+        await add_feed(app, feed_server.url(path))
 
     errors: list[str] = []
     for round_ in range(3):  # fresh stories each round, every publisher answering at once

@@ -11,60 +11,28 @@ from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.delivery.matcher import MatchReport, match_pending
 from newsbot.delivery.outbox import claim, deactivate_chat, mark_failed, mark_sent, retry_later
-from newsbot.delivery.subscriptions import (
-    ChatRef,
-    get_or_create_chat,
-    subscribe,
-    subscribe_with_recent,
-    unsubscribe,
-)
+from newsbot.delivery.subscriptions import subscribe, subscribe_with_recent, unsubscribe
 from newsbot.errors import InputError
-from newsbot.ingest.drafts import ArticleDraft
-from newsbot.store.articles import store_drafts
 from newsbot.store.delivery_models import (
     ArticleEvent,
     Chat,
-    ChatKind,
     Delivery,
     DeliveryKind,
     DeliveryState,
     SubscriptionKind,
 )
 from newsbot.text.analyzer import default_analyzer
+from tests.builders import (
+    ALL_NEWS,
+    add_chat,
+    chat_in,
+    draft,
+    keyword,
+    section,
+    store_articles,
+)
 
 LEASE = timedelta(seconds=30)
-
-
-def draft(
-    n: int, title: str, *, section: str = "행정", lead: str = "", breaking: bool = False
-) -> ArticleDraft:
-    return ArticleDraft(
-        source="t",
-        guid=f"g{n}",
-        url=f"https://news.example.kr/a/{n}",
-        title=title,
-        lead=lead,
-        section=section,
-        is_breaking=breaking,
-        published_at=datetime(2026, 11, 23, 2, 0, tzinfo=UTC),
-    )
-
-
-async def add_chat(app: App, name: str, *subscriptions: tuple[SubscriptionKind, str]) -> int:
-    async with app.sessions() as session:
-        chat = await get_or_create_chat(
-            session, ChatRef("test", name), kind=ChatKind.PRIVATE, now=app.clock.now()
-        )
-        for kind, value in subscriptions:
-            await subscribe(session, chat, kind, value, now=app.clock.now())
-        await session.commit()
-        return chat.id
-
-
-async def publish(app: App, *drafts: ArticleDraft) -> None:
-    async with app.sessions() as session:
-        await store_drafts(session, list(drafts), now=app.clock.now())
-        await session.commit()
 
 
 async def run_matcher(app: App) -> int:
@@ -92,11 +60,11 @@ async def deliveries(app: App) -> list[tuple[int, int, DeliveryKind, DeliverySta
 async def test_a_new_article_reaches_all_news_section_and_keyword_subscribers_once(
     app: App,
 ) -> None:
-    everything = await add_chat(app, "all", (SubscriptionKind.ALL, ""))
-    admin = await add_chat(app, "admin", (SubscriptionKind.SECTION, "행정"))
-    sports = await add_chat(app, "sports", (SubscriptionKind.SECTION, "스포츠"))
-    drones = await add_chat(app, "drones", (SubscriptionKind.KEYWORD, "드론"))
-    await publish(app, draft(1, "드론전문의용소방대 공식 출범", section="행정"))
+    everything = await add_chat(app, "all", ALL_NEWS)
+    admin = await add_chat(app, "admin", section("행정"))
+    sports = await add_chat(app, "sports", section("스포츠"))
+    drones = await add_chat(app, "drones", keyword("드론"))
+    await store_articles(app, draft(1, "드론전문의용소방대 공식 출범", section="행정"))
 
     assert await run_matcher(app) == 3
     assert await run_matcher(app) == 0  # nothing left, nothing doubled
@@ -110,11 +78,11 @@ async def test_a_chat_taking_the_article_three_ways_gets_it_once(app: App) -> No
     both = await add_chat(
         app,
         "both",
-        (SubscriptionKind.ALL, ""),
-        (SubscriptionKind.SECTION, "행정"),
-        (SubscriptionKind.KEYWORD, "드론"),
+        ALL_NEWS,
+        section("행정"),
+        keyword("드론"),
     )
-    await publish(app, draft(1, "드론전문의용소방대 공식 출범", section="행정"))
+    await store_articles(app, draft(1, "드론전문의용소방대 공식 출범", section="행정"))
 
     assert await run_matcher(app) == 1
     assert [(chat, kind) for _, chat, kind, _ in await deliveries(app)] == [
@@ -123,21 +91,21 @@ async def test_a_chat_taking_the_article_three_ways_gets_it_once(app: App) -> No
 
 
 async def test_inactive_chats_and_unsubscribed_sections_get_nothing(app: App) -> None:
-    gone = await add_chat(app, "gone", (SubscriptionKind.ALL, ""))
-    await add_chat(app, "sports", (SubscriptionKind.SECTION, "스포츠"))
+    gone = await add_chat(app, "gone", ALL_NEWS)
+    await add_chat(app, "sports", section("스포츠"))
     async with app.sessions() as session:
         await deactivate_chat(session, gone, reason="blocked by the user", now=app.clock.now())
         await session.commit()
-    await publish(app, draft(1, "행정 소식", section="행정"))
+    await store_articles(app, draft(1, "행정 소식", section="행정"))
 
     assert await run_matcher(app) == 0
     assert await deliveries(app) == []
 
 
 async def test_keywords_are_read_like_search_words(app: App) -> None:
-    city = await add_chat(app, "city", (SubscriptionKind.KEYWORD, "성남시는"))
-    both = await add_chat(app, "both", (SubscriptionKind.KEYWORD, "성남시 드론"))
-    await publish(
+    city = await add_chat(app, "city", keyword("성남시는"))
+    both = await add_chat(app, "both", keyword("성남시 드론"))
+    await store_articles(
         app,
         draft(1, "성남시의회 예산 심사", lead="성남시가 내년 예산을 제출했다."),
         draft(2, "드론택배 확대", lead="성남시는 드론택배를 넓힌다."),
@@ -151,9 +119,9 @@ async def test_keywords_are_read_like_search_words(app: App) -> None:
 
 
 async def test_breaking_news_is_its_own_kind_and_goes_first(app: App, clock: FixedClock) -> None:
-    await add_chat(app, "all", (SubscriptionKind.ALL, ""))
-    await publish(app, draft(1, "평범한 소식"))
-    await publish(app, draft(2, "[속보] 물류창고 화재", breaking=True))
+    await add_chat(app, "all", ALL_NEWS)
+    await store_articles(app, draft(1, "평범한 소식"))
+    await store_articles(app, draft(2, "[속보] 물류창고 화재", is_breaking=True))
     await run_matcher(app)
 
     async with app.sessions() as session:
@@ -166,17 +134,17 @@ async def test_breaking_news_is_its_own_kind_and_goes_first(app: App, clock: Fix
 async def test_a_correction_goes_only_to_chats_that_got_the_article(
     app: App, clock: FixedClock
 ) -> None:
-    early = await add_chat(app, "early", (SubscriptionKind.ALL, ""))
-    await publish(app, draft(1, "성남시 예산 4조"))
+    early = await add_chat(app, "early", ALL_NEWS)
+    await store_articles(app, draft(1, "성남시 예산 4조"))
     await run_matcher(app)
     async with app.sessions() as session:
         [job] = await claim(session, owner="w1", now=clock.now(), lease=LEASE, limit=10)
         await mark_sent(session, [(job.id, "m-100")], now=clock.now())
         await session.commit()
-    await add_chat(app, "late", (SubscriptionKind.ALL, ""))
+    await add_chat(app, "late", ALL_NEWS)
 
     clock.advance(minutes=5)
-    await publish(app, draft(1, "성남시 예산 4조1천억"))  # same article, corrected title
+    await store_articles(app, draft(1, "성남시 예산 4조1천억"))  # same article, corrected title
     await run_matcher(app)
 
     corrections = [(a, c) for a, c, k, _ in await deliveries(app) if k is DeliveryKind.CORRECTION]
@@ -184,8 +152,8 @@ async def test_a_correction_goes_only_to_chats_that_got_the_article(
 
 
 async def test_a_lease_keeps_others_off_until_it_expires(app: App, clock: FixedClock) -> None:
-    await add_chat(app, "all", (SubscriptionKind.ALL, ""))
-    await publish(app, draft(1, "기사"))
+    await add_chat(app, "all", ALL_NEWS)
+    await store_articles(app, draft(1, "기사"))
     await run_matcher(app)
 
     async with app.sessions() as session:
@@ -207,8 +175,8 @@ async def test_a_lease_keeps_others_off_until_it_expires(app: App, clock: FixedC
 async def test_a_headline_put_back_to_wait_is_not_overtaken_by_newer_ones(
     app: App, clock: FixedClock
 ) -> None:
-    await add_chat(app, "reader", (SubscriptionKind.ALL, ""))
-    await publish(app, draft(1, "먼저 온 기사"))
+    await add_chat(app, "reader", ALL_NEWS)
+    await store_articles(app, draft(1, "먼저 온 기사"))
     await run_matcher(app)
     async with app.sessions() as session:  # claimed, then put back to wait for the chat's pace
         [older] = await claim(session, owner="w1", now=clock.now(), lease=LEASE, limit=1)
@@ -217,7 +185,7 @@ async def test_a_headline_put_back_to_wait_is_not_overtaken_by_newer_ones(
         )
         await session.commit()
     clock.advance(seconds=1)
-    await publish(app, draft(2, "나중에 온 기사"))
+    await store_articles(app, draft(2, "나중에 온 기사"))
     await run_matcher(app)
 
     clock.advance(seconds=5)
@@ -230,8 +198,8 @@ async def test_a_headline_put_back_to_wait_is_not_overtaken_by_newer_ones(
 
 async def test_settled_rows_are_never_claimed_again(app: App, clock: FixedClock) -> None:
     for n in range(3):
-        await add_chat(app, f"c{n}", (SubscriptionKind.ALL, ""))
-    await publish(app, draft(1, "기사"))
+        await add_chat(app, f"c{n}", ALL_NEWS)
+    await store_articles(app, draft(1, "기사"))
     await run_matcher(app)
     async with app.sessions() as session:
         a, b, c = await claim(session, owner="w1", now=clock.now(), lease=LEASE, limit=10)
@@ -253,8 +221,8 @@ async def test_settled_rows_are_never_claimed_again(app: App, clock: FixedClock)
 async def test_a_gone_chat_is_deactivated_and_its_pending_rows_dropped(
     app: App, clock: FixedClock
 ) -> None:
-    blocked = await add_chat(app, "blocked", (SubscriptionKind.ALL, ""))
-    await publish(app, draft(1, "하나"), draft(2, "둘"))
+    blocked = await add_chat(app, "blocked", ALL_NEWS)
+    await store_articles(app, draft(1, "하나"), draft(2, "둘"))
     await run_matcher(app)
 
     async with app.sessions() as session:
@@ -262,7 +230,7 @@ async def test_a_gone_chat_is_deactivated_and_its_pending_rows_dropped(
             session, blocked, reason="bot was blocked by the user", now=clock.now()
         )
         await session.commit()
-    await publish(app, draft(3, "셋"))
+    await store_articles(app, draft(3, "셋"))
     await run_matcher(app)
 
     assert dropped == 2
@@ -278,9 +246,7 @@ async def test_subscribing_twice_is_one_subscription_and_bad_keywords_are_refuse
     app: App, clock: FixedClock
 ) -> None:
     async with app.sessions() as session:
-        chat = await get_or_create_chat(
-            session, ChatRef("test", "x"), kind=ChatKind.PRIVATE, now=clock.now()
-        )
+        chat = await chat_in(session, "x", now=clock.now())
         _, created = await subscribe(
             session, chat, SubscriptionKind.KEYWORD, "드론", now=clock.now()
         )
@@ -298,12 +264,9 @@ async def test_subscribing_twice_is_one_subscription_and_bad_keywords_are_refuse
 async def test_thousands_of_subscribers_get_one_row_each(app: App) -> None:
     async with app.sessions() as session:
         for n in range(1000):
-            chat = await get_or_create_chat(
-                session, ChatRef("test", f"c{n}"), kind=ChatKind.PRIVATE, now=app.clock.now()
-            )
-            await subscribe(session, chat, SubscriptionKind.ALL, now=app.clock.now())
+            await chat_in(session, f"c{n}", ALL_NEWS, now=app.clock.now())
         await session.commit()
-    await publish(app, draft(1, "모두에게"))
+    await store_articles(app, draft(1, "모두에게"))
 
     assert await run_matcher(app) == 1000
     async with app.sessions() as session:
@@ -312,10 +275,9 @@ async def test_thousands_of_subscribers_get_one_row_each(app: App) -> None:
 
 
 async def test_old_articles_reaching_the_store_are_not_pushed(app: App) -> None:
-    await add_chat(app, "all", (SubscriptionKind.ALL, ""))
-    archive = draft(1, "3년 전 기사")
-    archive.published_at = datetime(2023, 11, 20, tzinfo=UTC)
-    await publish(app, archive, draft(2, "오늘 기사"))
+    await add_chat(app, "all", ALL_NEWS)
+    archive = draft(1, "3년 전 기사", published_at=datetime(2023, 11, 20, tzinfo=UTC))
+    await store_articles(app, archive, draft(2, "오늘 기사"))
 
     async with app.sessions() as session:
         report = await match_pending(session, default_analyzer(), now=app.clock.now())
@@ -371,14 +333,14 @@ async def match_one_call(app: App, *, chunk: int) -> MatchReport:
 async def test_a_fan_out_is_written_a_committed_chunk_at_a_time(app: App) -> None:
     """Dispatchers can start on the first readers while the rest are still being written,
     and a matcher that stops between chunks goes on where the last commit left it."""
-    plain = [await add_chat(app, f"all{n}", (SubscriptionKind.ALL, "")) for n in range(5)]
-    keyword = await add_chat(app, "kw", (SubscriptionKind.KEYWORD, "드론"))
-    await publish(app, draft(1, "드론 택배"))
+    plain = [await add_chat(app, f"all{n}", ALL_NEWS) for n in range(5)]
+    by_keyword = await add_chat(app, "kw", keyword("드론"))
+    await store_articles(app, draft(1, "드론 택배"))
 
     first = await match_one_call(app, chunk=2)
 
     assert (first.events, first.unfinished, first.deliveries) == (1, 1, 3)
-    assert {chat for _, chat, _, _ in await deliveries(app)} == {keyword, *plain[:2]}
+    assert {chat for _, chat, _, _ in await deliveries(app)} == {by_keyword, *plain[:2]}
     async with app.sessions() as session:
         event = await session.scalar(select(ArticleEvent))
         assert event is not None
@@ -392,7 +354,7 @@ async def test_a_fan_out_is_written_a_committed_chunk_at_a_time(app: App) -> Non
         (0, 0, 0),
     ]
     written = [chat for _, chat, _, _ in await deliveries(app)]
-    assert sorted(written) == sorted([keyword, *plain])  # each chat once
+    assert sorted(written) == sorted([by_keyword, *plain])  # each chat once
 
 
 async def test_a_fan_out_under_way_is_finished_however_old_its_article_gets(
@@ -400,10 +362,9 @@ async def test_a_fan_out_under_way_is_finished_however_old_its_article_gets(
 ) -> None:
     """Whether an article is too old to push is judged once, when its fan-out starts: the
     rest of its readers are not dropped because the clock moved on meanwhile."""
-    chats = [await add_chat(app, f"all{n}", (SubscriptionKind.ALL, "")) for n in range(4)]
-    almost_stale = draft(1, "어제 이맘때 기사")
-    almost_stale.published_at = clock.now() - timedelta(hours=23, minutes=59)
-    await publish(app, almost_stale)
+    chats = [await add_chat(app, f"all{n}", ALL_NEWS) for n in range(4)]
+    yesterday = clock.now() - timedelta(hours=23, minutes=59)
+    await store_articles(app, draft(1, "어제 이맘때 기사", published_at=yesterday))
     first = await match_one_call(app, chunk=2)
     clock.advance(minutes=5)  # a slow or restarted matcher
 
@@ -418,9 +379,9 @@ async def test_a_chat_given_the_article_mid_fan_out_is_not_given_it_again(app: A
     """A reader the matcher has yet to reach subscribes to a keyword the breaking story
     matches: /subscribe queues it as a headline, and the matcher's next chunk must not add
     the breaking copy too."""
-    early = [await add_chat(app, f"all{n}", (SubscriptionKind.ALL, "")) for n in range(2)]
-    reader = await add_chat(app, "reader", (SubscriptionKind.ALL, ""))
-    await publish(app, draft(1, "[속보] 드론 추락", breaking=True))
+    early = [await add_chat(app, f"all{n}", ALL_NEWS) for n in range(2)]
+    reader = await add_chat(app, "reader", ALL_NEWS)
+    await store_articles(app, draft(1, "[속보] 드론 추락", is_breaking=True))
     await match_one_call(app, chunk=2)  # the first two chats
     async with app.sessions() as session:
         chat = await session.get(Chat, reader)

@@ -18,15 +18,13 @@ from newsbot.clock import FixedClock
 from newsbot.delivery import outbox
 from newsbot.delivery.chat_settings import set_link_previews, set_quiet_hours
 from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
-from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.messages import AWAY_LISTED
 from newsbot.delivery.outcomes import AWAY, Outcome, Outgoing, Recipient, Transient
 from newsbot.delivery.pacing import Limits, Pacer
-from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe, unsubscribe
-from newsbot.ingest.drafts import ArticleDraft
-from newsbot.store.articles import store_drafts
-from newsbot.store.delivery_models import Chat, ChatKind, Delivery, DeliveryState, SubscriptionKind
-from newsbot.text.analyzer import default_analyzer
+from newsbot.delivery.subscriptions import subscribe, unsubscribe
+from newsbot.store.delivery_models import Chat, Delivery, DeliveryState, SubscriptionKind
+from newsbot.store.drafts import ArticleDraft
+from tests.builders import ALL_NEWS, chat_in, draft, publish
 from tests.fakes.platform import RecordingPlatform
 
 FAST = Limits(overall_per_second=1e6, per_chat_per_second=1e6, per_group_per_minute=1e6)
@@ -59,35 +57,28 @@ class Rig:
         self, name: str, zone: str = "Asia/Seoul", quiet: str | None = "23:00-07:00"
     ) -> int:
         async with self.app.sessions() as session:
-            chat = await get_or_create_chat(
-                session, ChatRef("test", name), kind=ChatKind.PRIVATE, now=self.clock.now()
-            )
+            chat = await chat_in(session, name, ALL_NEWS, now=self.clock.now())
             chat.timezone = zone
-            await subscribe(session, chat, SubscriptionKind.ALL, now=self.clock.now())
             await set_quiet_hours(session, chat, quiet, now=self.clock.now())
             await session.commit()
             return chat.id
 
     async def publish(self, *titles: str, breaking: bool = False, guid: str | None = None) -> None:
+        """One article per title, a minute apart, the last a minute ago; with a guid, each is a
+        new version of that one article."""
         drafts: list[ArticleDraft] = []
         for title in titles:
             self.published += 1
             drafts.append(
-                ArticleDraft(
-                    source="t",
-                    guid=guid or f"g{self.published}",
-                    url=f"https://n.example.kr/{guid or self.published}",
-                    title=title,
+                draft(
+                    guid or self.published,
+                    title,
                     section="행정",
                     is_breaking=breaking,
                     published_at=self.clock.now() - timedelta(minutes=len(titles) - len(drafts)),
                 )
             )
-        async with self.app.sessions() as session:
-            await store_drafts(session, drafts, now=self.clock.now())
-            while (await match_pending(session, default_analyzer(), now=self.clock.now())).events:
-                pass  # a fan-out is matched a chunk a call
-            await session.commit()
+        await publish(self.app, *drafts)
 
     async def rows(self) -> list[tuple[DeliveryState, datetime, str | None]]:
         """Outbox rows in the order their chats were added, then as written."""

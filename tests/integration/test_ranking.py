@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from newsbot.app import App
-from newsbot.ingest.drafts import ArticleDraft
 from newsbot.ingest.importer import import_views
 from newsbot.ranking import latest_articles, latest_view_day, most_viewed
 from newsbot.store.articles import store_drafts
 from newsbot.store.views import ViewCount, store_view_counts
+from tests.builders import draft
 from tests.conftest import SAMPLES
 from tests.helpers import load_samples
 
@@ -45,14 +45,7 @@ async def test_a_section_filter_keeps_only_that_section(app: App) -> None:
 
 async def test_equal_views_go_to_the_more_recent_article(app: App) -> None:
     drafts = [
-        ArticleDraft(
-            source="t",
-            guid=f"g{n}",
-            url=f"https://t.example/{n}",
-            title=f"기사 {n}",
-            published_at=datetime(2026, 11, 10 + n, tzinfo=UTC),
-        )
-        for n in range(3)
+        draft(n, f"기사 {n}", published_at=datetime(2026, 11, 10 + n, tzinfo=UTC)) for n in range(3)
     ]
     async with app.sessions() as session:
         stored = await store_drafts(session, drafts, now=app.clock.now())

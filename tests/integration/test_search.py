@@ -7,7 +7,6 @@ contains the word is expected, and nothing else.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +14,16 @@ import pytest
 from sqlalchemy import func, select, text
 
 from newsbot.app import App
-from newsbot.ingest.drafts import ArticleDraft
 from newsbot.search import engine
 from newsbot.search.engine import CANDIDATES, SearchResult, search
-from newsbot.search.index import optimize, reindex, unindexed_count
 from newsbot.search.query import Mode
 from newsbot.search.snippet import Marked
 from newsbot.store.articles import Outcome, store_drafts
 from newsbot.store.engine import make_sync_engine
 from newsbot.store.models import Article, SearchDoc
+from newsbot.store.search_index import optimize, reindex, unindexed_count
 from newsbot.text.analyzer import Analyzer, NoMorphemes, default_analyzer, fold
+from tests.builders import draft, store_articles
 from tests.conftest import SAMPLES
 from tests.helpers import load_samples as load_all
 from tests.helpers import run_cli
@@ -91,16 +90,6 @@ def guids(result: SearchResult) -> list[str]:
 
 def marked(snippet: Marked) -> list[str]:
     return [snippet.text[start:end] for start, end in snippet.marks]
-
-
-def draft(guid: str, title: str) -> ArticleDraft:
-    return ArticleDraft(
-        source="test.example",
-        guid=guid,
-        url=f"https://test.example/news/{guid}",
-        title=title,
-        published_at=datetime(2026, 11, 22, 3, 0, tzinfo=UTC),
-    )
 
 
 # --- Korean words, as typed --------------------------------------------------------------
@@ -184,17 +173,12 @@ async def test_a_compound_query_word_is_not_matched_by_its_parts_scattered_in_th
 
 
 async def test_a_year_with_its_counter_does_not_find_a_school_year(app: App) -> None:
-    async with app.sessions() as session:
-        await store_drafts(
-            session,
-            [
-                draft("year", "2023년 개통한 신분당선 연장 구간"),
-                draft("school", "2023학년도 수능 성적 통지"),
-            ],
-            now=app.clock.now(),
-            analyzer=KIWI,
-        )
-        await session.commit()
+    await store_articles(
+        app,
+        draft("year", "2023년 개통한 신분당선 연장 구간"),
+        draft("school", "2023학년도 수능 성적 통지"),
+        analyzer=KIWI,
+    )
 
     result = await find(app, "2023년")
 
@@ -458,11 +442,7 @@ async def test_a_deleted_article_leaves_the_results_and_its_words_do_not_linger(
     assert docs == 0
     assert guids(await find(app, "감귤")) == []
     # The next article may reuse the deleted one's id; the old words must not find it.
-    async with app.sessions() as session:
-        await store_drafts(
-            session, [draft("snow", "강원 대설 주의보")], now=app.clock.now(), analyzer=KIWI
-        )
-        await session.commit()
+    await store_articles(app, draft("snow", "강원 대설 주의보"), analyzer=KIWI)
     assert guids(await find(app, "감귤")) == []
     assert guids(await find(app, "대설")) == ["snow"]
 

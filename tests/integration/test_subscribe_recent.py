@@ -11,19 +11,9 @@ from newsbot.delivery.chat_settings import set_quiet_hours
 from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.pacing import Limits, Pacer
-from newsbot.delivery.subscriptions import (
-    RECENT_WINDOW,
-    ChatRef,
-    SubscribeResult,
-    get_or_create_chat,
-    subscribe,
-    subscribe_with_recent,
-)
-from newsbot.ingest.drafts import ArticleDraft
-from newsbot.store.articles import store_drafts
+from newsbot.delivery.subscriptions import RECENT_WINDOW, SubscribeResult, subscribe_with_recent
 from newsbot.store.delivery_models import (
     Chat,
-    ChatKind,
     Delivery,
     DeliveryKind,
     DeliveryState,
@@ -31,6 +21,7 @@ from newsbot.store.delivery_models import (
 )
 from newsbot.store.models import Article
 from newsbot.text.analyzer import default_analyzer
+from tests.builders import ALL_NEWS, add_chat, draft, match_all, store_articles
 from tests.fakes.platform import RecordingPlatform
 
 FAST = Limits(overall_per_second=1e6, per_chat_per_second=1e6, per_group_per_minute=1e6)
@@ -48,31 +39,13 @@ async def publish(
     match: bool = True,
 ) -> None:
     """Article n, published ``hours_ago`` (later n, later published unless told otherwise)."""
-    draft = ArticleDraft(
-        source="t",
-        guid=f"g{n}",
-        url=f"https://n.example.kr/{n}",
-        title=title,
-        lead=lead,
-        section=section,
-        is_breaking=breaking,
-        published_at=app.clock.now() - timedelta(hours=hours_ago, minutes=100 - n),
+    published_at = app.clock.now() - timedelta(hours=hours_ago, minutes=100 - n)
+    article = draft(
+        n, title, section=section, lead=lead, is_breaking=breaking, published_at=published_at
     )
-    async with app.sessions() as session:
-        await store_drafts(session, [draft], now=app.clock.now())
-        if match:
-            while (await match_pending(session, default_analyzer(), now=app.clock.now())).events:
-                pass  # a fan-out is matched a chunk a call
-        await session.commit()
-
-
-async def new_chat(app: App, name: str) -> int:
-    async with app.sessions() as session:
-        chat = await get_or_create_chat(
-            session, ChatRef("test", name), kind=ChatKind.PRIVATE, now=app.clock.now()
-        )
-        await session.commit()
-        return chat.id
+    await store_articles(app, article)
+    if match:
+        await match_all(app)
 
 
 async def reader_subscribes(
@@ -103,7 +76,7 @@ async def test_a_section_subscription_queues_its_latest_three_oldest_first(app: 
     for n in range(1, 6):
         await publish(app, n, f"행정 {n}")
     await publish(app, 6, "경제 6", section="경제")
-    chat = await new_chat(app, "reader")
+    chat = await add_chat(app, "reader")
 
     result = await reader_subscribes(app, chat, SubscriptionKind.SECTION, "행정")
 
@@ -114,7 +87,7 @@ async def test_a_section_subscription_queues_its_latest_three_oldest_first(app: 
 async def test_the_queued_headlines_go_out_in_order_as_headlines(app: App) -> None:
     for n in range(1, 5):
         await publish(app, n, f"소식 {n}", breaking=n == 4)
-    chat = await new_chat(app, "reader")
+    chat = await add_chat(app, "reader")
     await reader_subscribes(app, chat, SubscriptionKind.ALL)
     platform = RecordingPlatform(limits=FAST)
     dispatcher = Dispatcher(
@@ -140,7 +113,7 @@ async def test_a_keyword_subscription_matches_as_the_matcher_does(app: App) -> N
     await publish(app, 3, "판교 소식", lead="드론으로 택배를 나른다")
     await publish(app, 4, "드로잉 전시회")
     await publish(app, 5, "날씨")
-    chat = await new_chat(app, "reader")
+    chat = await add_chat(app, "reader")
 
     result = await reader_subscribes(app, chat, SubscriptionKind.KEYWORD, "드론")
 
@@ -149,12 +122,7 @@ async def test_a_keyword_subscription_matches_as_the_matcher_does(app: App) -> N
 
 
 async def test_headlines_the_chat_already_has_are_not_sent_again(app: App) -> None:
-    chat = await new_chat(app, "reader")
-    async with app.sessions() as session:
-        found = await session.get(Chat, chat)
-        assert found is not None
-        await subscribe(session, found, SubscriptionKind.ALL, now=app.clock.now())
-        await session.commit()
+    chat = await add_chat(app, "reader", ALL_NEWS)
     await publish(app, 1, "행정 1")
     await publish(app, 2, "행정 2", breaking=True)
     await publish(app, 3, "행정 3")
@@ -167,7 +135,7 @@ async def test_headlines_the_chat_already_has_are_not_sent_again(app: App) -> No
 
 async def test_subscribing_twice_queues_nothing_the_second_time(app: App) -> None:
     await publish(app, 1, "행정 1")
-    chat = await new_chat(app, "reader")
+    chat = await add_chat(app, "reader")
 
     first = await reader_subscribes(app, chat, SubscriptionKind.SECTION, "행정")
     second = await reader_subscribes(app, chat, SubscriptionKind.SECTION, " 행정 ")
@@ -180,13 +148,10 @@ async def test_subscribing_twice_queues_nothing_the_second_time(app: App) -> Non
 async def test_articles_the_matcher_has_not_seen_are_left_to_it(app: App) -> None:
     await publish(app, 1, "행정 1")
     await publish(app, 2, "[속보] 행정 2", breaking=True, match=False)
-    chat = await new_chat(app, "reader")
+    chat = await add_chat(app, "reader")
 
     result = await reader_subscribes(app, chat, SubscriptionKind.SECTION, "행정")
-    async with app.sessions() as session:
-        while (await match_pending(session, default_analyzer(), now=app.clock.now())).events:
-            pass  # a fan-out is matched a chunk a call
-        await session.commit()
+    await match_all(app)
 
     assert result.queued == 1
     async with app.sessions() as session:
@@ -199,7 +164,7 @@ async def test_articles_the_matcher_has_not_seen_are_left_to_it(app: App) -> Non
 async def test_news_older_than_a_week_is_not_pushed(app: App) -> None:
     await publish(app, 1, "지난달 소식", hours_ago=RECENT_WINDOW.total_seconds() / 3600 + 1)
     await publish(app, 2, "어제 소식", hours_ago=24)
-    chat = await new_chat(app, "reader")
+    chat = await add_chat(app, "reader")
 
     result = await reader_subscribes(app, chat, SubscriptionKind.ALL)
 
@@ -209,7 +174,7 @@ async def test_news_older_than_a_week_is_not_pushed(app: App) -> None:
 
 async def test_a_reader_who_subscribes_during_quiet_hours_gets_them_at_once(app: App) -> None:
     await publish(app, 1, "행정 1")
-    chat = await new_chat(app, "reader")
+    chat = await add_chat(app, "reader")
     async with app.sessions() as session:
         found = await session.get(Chat, chat)
         assert found is not None
@@ -229,8 +194,8 @@ async def test_a_reader_who_subscribes_mid_fan_out_gets_the_article_once_either_
     """The matcher writes a big fan-out a chunk of chats at a time. A reader it has passed
     already gets the article from subscribing; one it has yet to reach gets it from the
     matcher."""
-    early = await new_chat(app, "early")
-    others = [await new_chat(app, f"reader{n}") for n in range(3)]
+    early = await add_chat(app, "early")
+    others = [await add_chat(app, f"reader{n}") for n in range(3)]
     for chat in others:
         await reader_subscribes(app, chat, SubscriptionKind.ALL)
     await publish(app, 1, "행정 1", match=False)
@@ -240,7 +205,7 @@ async def test_a_reader_who_subscribes_mid_fan_out_gets_the_article_once_either_
         )
         await session.commit()
     assert first.unfinished == 1
-    late = await new_chat(app, "late")
+    late = await add_chat(app, "late")
 
     passed = await reader_subscribes(app, early, SubscriptionKind.ALL)
     ahead = await reader_subscribes(app, late, SubscriptionKind.ALL)

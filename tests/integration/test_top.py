@@ -11,11 +11,11 @@ from sqlalchemy import delete, select
 
 from newsbot.app import App
 from newsbot.clock import FixedClock, SystemClock
-from newsbot.ingest.drafts import ArticleDraft
 from newsbot.ranking import Top, Window, latest_articles, most_viewed, top_articles, window_days
 from newsbot.store.articles import store_drafts
 from newsbot.store.models import Article, ViewWindow
 from newsbot.store.views import ViewCount, store_view_counts
+from tests.builders import draft
 from tests.conftest import SAMPLES
 from tests.helpers import load_samples, run_cli
 
@@ -106,13 +106,7 @@ async def test_a_section_filter_ranks_only_that_section(app: App, clock: FixedCl
 async def test_equal_views_go_to_the_more_recent_article(app: App, clock: FixedClock) -> None:
     clock.set(NOON_22)
     drafts = [
-        ArticleDraft(
-            source="t",
-            guid=f"g{day}",
-            url=f"https://t.example/{day}",
-            title=f"{day}일 기사",
-            published_at=datetime(2026, 11, day, 9, 0, tzinfo=SEOUL),
-        )
+        draft(day, f"{day}일 기사", published_at=datetime(2026, 11, day, 9, 0, tzinfo=SEOUL))
         for day in (18, 20, 19)
     ]
     async with app.sessions() as session:
@@ -131,13 +125,7 @@ async def test_equal_views_go_to_the_more_recent_article(app: App, clock: FixedC
 
 async def three_articles_with_views(app: App, views: tuple[int, int, int]) -> list[int]:
     drafts = [
-        ArticleDraft(
-            source="t",
-            guid=f"g{n}",
-            url=f"https://t.example/{n}",
-            title=f"기사 {n}",
-            published_at=datetime(2026, 11, 20, 9, n, tzinfo=SEOUL),
-        )
+        draft(n, f"기사 {n}", published_at=datetime(2026, 11, 20, 9, n, tzinfo=SEOUL))
         for n in range(3)
     ]
     async with app.sessions() as session:

@@ -25,12 +25,11 @@ from newsbot.clock import FixedClock
 from newsbot.delivery.dispatcher import DispatchSettings
 from newsbot.delivery.pacing import Limits
 from newsbot.delivery.wakeup import APPLICATION_NAME, CHANNEL
-from newsbot.ingest.drafts import ArticleDraft
 from newsbot.ingest.poller import PollSettings
 from newsbot.service import Service
 from newsbot.store.articles import store_drafts
-from newsbot.store.delivery_models import Chat, ChatKind, Subscription, SubscriptionKind
-from newsbot.store.feeds import add_feed
+from newsbot.store.drafts import ArticleDraft
+from tests.builders import ALL_NEWS, add_chat, add_feed, draft
 from tests.conftest import make_settings
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.platform import RecordingPlatform
@@ -46,35 +45,9 @@ class Running:
     task: asyncio.Task[None]
 
 
-async def subscribe_everything(app: App) -> None:
-    now = app.clock.now()
-    async with app.sessions() as session:
-        chat = Chat(
-            platform="test",
-            platform_chat_id="1001",
-            kind=ChatKind.PRIVATE,
-            language="ko",
-            timezone="Asia/Seoul",
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(chat)
-        await session.flush()
-        session.add(
-            Subscription(chat_id=chat.id, kind=SubscriptionKind.ALL, value="", created_at=now)
-        )
-        await session.commit()
-
-
-def draft(n: int, clock: FixedClock) -> ArticleDraft:
-    return ArticleDraft(
-        source="elsewhere",
-        guid=f"w-{n}",
-        url=f"https://news.example.kr/wake/{n}",
-        title=f"깨우는 기사 {n}",
-        published_at=clock.now() - timedelta(minutes=1),
-    )
+def wake_up(n: int) -> ArticleDraft:
+    """Article n, whose arrival in the chat shows the matcher was woken."""
+    return draft(f"w-{n}", f"깨우는 기사 {n}", source="elsewhere")
 
 
 async def store_elsewhere(database_url: str, clock: FixedClock, *drafts: ArticleDraft) -> None:
@@ -124,7 +97,7 @@ def delivered(platform: RecordingPlatform, n: int) -> Callable[[], bool]:
 
 @pytest.fixture
 async def running(app: App) -> AsyncIterator[Running]:
-    await subscribe_everything(app)
+    await add_chat(app, "1001", ALL_NEWS)
     platform = RecordingPlatform(limits=Limits(per_chat_per_second=1000.0))
     service = Service(
         app=app,
@@ -153,7 +126,7 @@ async def test_an_article_committed_by_another_connection_wakes_the_matcher_at_o
     await until_listening(app)
 
     for n in (1, 2):
-        await store_elsewhere(database_url, clock, draft(n, clock))
+        await store_elsewhere(database_url, clock, wake_up(n))
         await eventually(delivered(running.platform, n))
 
     assert not running.task.done()
@@ -184,7 +157,7 @@ async def test_a_broken_listener_connection_is_reestablished_and_wakes_the_match
         await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
     second = await until_listening(app, not_pid=first)
     for n in (1, 2):
-        await store_elsewhere(database_url, clock, draft(n, clock))
+        await store_elsewhere(database_url, clock, wake_up(n))
         await eventually(delivered(running.platform, n))
 
     assert second != first
@@ -202,10 +175,10 @@ async def test_the_trigger_notifies_once_per_committed_import_and_never_on_rollb
         await listening.execute(f"LISTEN {CHANNEL}")
 
         async with app.sessions() as session:
-            await store_drafts(session, [draft(n, clock) for n in range(100)], now=clock.now())
+            await store_drafts(session, [wake_up(n) for n in range(100)], now=clock.now())
             await session.rollback()
         rolled_back = [n async for n in listening.notifies(timeout=0.5)]
-        await store_elsewhere(database_url, clock, *(draft(n, clock) for n in range(100)))
+        await store_elsewhere(database_url, clock, *(wake_up(n) for n in range(100)))
         committed = [n async for n in listening.notifies(timeout=1.0)]
 
     assert rolled_back == []
@@ -229,11 +202,7 @@ async def test_articles_the_poller_stores_wake_the_matcher_in_process(
     app: App, running: Running, feed_server: FeedServer, clock: FixedClock
 ) -> None:
     feed_server.add("/rss.xml", rss(clock, 1))
-    async with app.sessions() as session:
-        await add_feed(
-            session, feed_server.url("/rss.xml"), section=None, interval=300, now=clock.now()
-        )
-        await session.commit()
+    await add_feed(app, feed_server.url("/rss.xml"), interval=300)
     await eventually(delivered(running.platform, 1))
 
     feed_server.add("/rss.xml", rss(clock, 1, 2))
