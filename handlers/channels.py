@@ -10,7 +10,7 @@ from handlers.context import HandlerContext
 from handlers.subscriptions import Subscriptions
 from newsbot.conversation import Command, Reply
 from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, unsubscribe
-from newsbot.errors import InputError
+from newsbot.errors import ReaderError
 from newsbot.i18n import t
 from newsbot.store.delivery_models import ChatKind
 from newsbot.store.sections import all_sections
@@ -57,8 +57,9 @@ class Channels:
             wanted_ = wanted(wanted_args or ("all",), await all_sections(session))
             try:
                 added, queued = await self.subscriptions.add(session, chat, wanted_)
-            except InputError as problem:
-                return Reply(header=t(command.locale, "subscribe.invalid", problem=str(problem)))
+            except ReaderError as problem:
+                reason = problem.localized(command.locale)
+                return Reply(header=t(command.locale, "subscribe.invalid", problem=reason))
             await session.commit()
         return Reply(
             header=t(command.locale, "channel.done", channel=title, what=", ".join(added)),

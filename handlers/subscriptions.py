@@ -26,7 +26,7 @@ from newsbot.delivery.subscriptions import (
     unsubscribe,
     unsubscribe_one,
 )
-from newsbot.errors import InputError
+from newsbot.errors import ReaderError
 from newsbot.i18n import t
 from newsbot.store.delivery_models import Chat, Subscription, SubscriptionKind
 from newsbot.store.sections import all_sections, popular_sections
@@ -48,8 +48,8 @@ class Subscriptions:
             wanted_ = wanted(command.args, await all_sections(session))
             try:
                 added, queued = await self.add(session, chat, wanted_)
-            except InputError as problem:
-                return Reply(header=t(command.locale, "subscribe.invalid", problem=str(problem)))
+            except ReaderError as problem:
+                return Reply(header=_refused(command.locale, problem))
             await session.commit()
         return _subscribed(command.locale, added, queued)
 
@@ -102,7 +102,7 @@ class Subscriptions:
                 for kind, value in wanted(command.args, await all_sections(session)):
                     try:
                         removed += await unsubscribe(session, chat, kind, value)
-                    except InputError:
+                    except ReaderError:
                         continue
             await session.commit()
         if not removed:
@@ -129,15 +129,19 @@ class Subscriptions:
         rest = press.token.partition(":")[2]
         if rest == "menu":  # from /settings: the same choices as /start, in place
             return await self.menu(press.locale, edit=True)
-        if rest == "all":
-            wanted_ = [(SubscriptionKind.ALL, "")]
-        elif rest.startswith("s:") and rest[2:].strip():
-            wanted_ = [(SubscriptionKind.SECTION, rest[2:])]
-        else:
-            return Reply(toast=t(press.locale, "button.stale"))
         async with self.context.sessions() as session:
+            if rest == "all":
+                wanted_ = [(SubscriptionKind.ALL, "")]
+            elif rest.startswith("s:") and rest[2:] in await all_sections(session):
+                wanted_ = [(SubscriptionKind.SECTION, rest[2:])]
+            else:  # not a token we made, or a section that no longer exists
+                return Reply(toast=t(press.locale, "button.stale"))
             chat = await chat_of(self.context, session, press)
-            added, queued = await self.add(session, chat, wanted_)
+            try:
+                added, queued = await self.add(session, chat, wanted_)
+            except ReaderError as problem:
+                refused = _refused(press.locale, problem)
+                return Reply(header=refused, toast=refused[:190])
             await session.commit()
         reply = _subscribed(press.locale, added, queued)
         return Reply(header=reply.header, notice=reply.notice, toast=reply.header[:190])
@@ -177,6 +181,10 @@ class Subscriptions:
             buttons=_unsubscribe_buttons(press.locale, remaining),
             edit=True,
         )
+
+
+def _refused(locale: str, problem: ReaderError) -> str:
+    return t(locale, "subscribe.invalid", problem=problem.localized(locale))
 
 
 def _subscribed(locale: str, added: Sequence[str], queued: int) -> Reply:

@@ -22,7 +22,7 @@ from newsbot.app import App
 from newsbot.conversation import ChatDirectory, Frontend
 from newsbot.delivery.dispatcher import DispatchSettings
 from newsbot.delivery.outcomes import Platform
-from newsbot.delivery.pacing import Limits
+from newsbot.delivery.pacing import Limits, Pacer
 from newsbot.ingest.poller import PollSettings
 from newsbot.leadership import process_name
 from newsbot.platforms.console import ConsolePlatform
@@ -112,6 +112,8 @@ def build_bot(
     settings = app.settings
     analyzer = default_analyzer()
     platforms = build_platforms(app, overrides.platforms)
+    # One pace per platform, shared by pushes and replies so the two never collide.
+    pacers = {name: Pacer(platform.limits) for name, platform in platforms.items()}
     directories: dict[str, ChatDirectory] = {"console": ConsoleDirectory()}
     telegram = platforms.get("telegram")
     if isinstance(telegram, TelegramPlatform):
@@ -128,7 +130,11 @@ def build_bot(
     frontends: list[Frontend] = []
     if readers:
         if isinstance(telegram, TelegramPlatform):
-            frontends.append(TelegramFrontend(telegram, router, webhook=_telegram_webhook(app)))
+            frontends.append(
+                TelegramFrontend(
+                    telegram, router, webhook=_telegram_webhook(app), pacer=pacers["telegram"]
+                )
+            )
         if console is not None:
             frontends.append(console_frontend)
     service = Service(
@@ -141,6 +147,7 @@ def build_bot(
             lease=timedelta(seconds=settings.dispatch_lease_seconds),
         ),
         poll_settings=PollSettings.of(settings),
+        pacers=pacers,
     )
     return Bot(
         app=app,

@@ -32,6 +32,7 @@ from newsbot.conversation import Frontend
 from newsbot.delivery.dispatcher import Dispatcher, DispatchReport, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import Platform
+from newsbot.delivery.pacing import Pacer
 from newsbot.delivery.retention import prune_settled
 from newsbot.delivery.wakeup import Listener
 from newsbot.ingest.fetch import make_client
@@ -62,13 +63,19 @@ class Service:
     # The match loop's timed pass when nothing wakes it (also how often a follower asks for
     # the leader lock). The dispatcher's, for rows that come due by time, is DISPATCH_IDLE.
     match_idle: float = LEADER_RETRY_SECONDS / 4
+    # Each platform's pace, shared with the frontends' replies (None: the dispatcher's own).
+    pacers: dict[str, Pacer] | None = None
     dispatcher: Dispatcher = field(init=False)
     leadership: Leadership = field(init=False)
     leader_jobs: LeaderJobs = field(init=False)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(
-            self.app.sessions, self.platforms, self.app.clock, self.dispatch_settings
+            self.app.sessions,
+            self.platforms,
+            self.app.clock,
+            self.dispatch_settings,
+            pacers=self.pacers,
         )
         self.leadership = Leadership(self.app)
         jobs = []

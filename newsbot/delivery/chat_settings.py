@@ -1,7 +1,7 @@
 """A chat's own settings: quiet hours, link previews, language and the daily digest time.
 
 The chat command handlers call these with what the reader typed; a value that cannot be used
-raises ``SettingError``, an ``InputError`` that also words itself for the reader in their
+raises ``SettingError``, a ``ReaderError`` that also words itself for the reader in their
 language (``error.localized(locale)``). Functions change the ``Chat`` in the caller's session
 and the caller commits, so a setting and its consequences land together: changing quiet
 hours also reschedules the headlines already held for the chat.
@@ -22,8 +22,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.delivery.quiet import MINUTES_PER_DAY, quiet_release
-from newsbot.errors import InputError
-from newsbot.i18n import CATALOGS, t
+from newsbot.errors import ReaderError
+from newsbot.i18n import CATALOGS
 from newsbot.store.delivery_models import Chat, Delivery, DeliveryState
 
 OFF = frozenset({"off", "none", "no", "끄기", "끔", "없음", "해제"})
@@ -41,16 +41,8 @@ _TIME = re.compile(r"(\d{1,2})(?::(\d{1,2})|시(?:\s*(\d{1,2})\s*분)?)?|(\d{2})
 _RANGE = re.compile(r"\s*(?:-|~|–|—|\bto\b|부터)\s*")
 
 
-class SettingError(InputError):
-    """A setting a reader gave that cannot be used; ``str()`` is English for logs."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        self.key = key
-        self.values = values
-        super().__init__(t("en", key, **values))
-
-    def localized(self, locale: str) -> str:
-        return t(locale, self.key, **self.values)
+class SettingError(ReaderError):
+    """A setting a reader gave that cannot be used."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.delivery.matcher import KeywordIndex, delivery_row, insert_deliveries, matching_chats
-from newsbot.errors import InputError
+from newsbot.errors import ReaderError
 from newsbot.store.delivery_models import (
     ArticleEvent,
     Chat,
@@ -109,7 +109,7 @@ async def deactivate_chat(
 def normalise_keyword(text: str) -> str:
     keyword = " ".join(fold(text).split())[:MAX_KEYWORD_CHARS]
     if not bigrams(keyword):
-        raise InputError("a keyword needs letters or digits")
+        raise ReaderError("subscribe.keyword_needs_letters")
     return keyword
 
 
@@ -127,7 +127,7 @@ async def subscribe(
     elif kind is SubscriptionKind.SECTION:
         value = " ".join(value.split())
         if not value:
-            raise InputError("a section subscription needs a section name")
+            raise ReaderError("subscribe.section_needs_name")
     else:
         value = ""
     existing = await session.scalar(
@@ -139,7 +139,7 @@ async def subscribe(
         return existing, False
     count = len(await subscriptions_of(session, chat))
     if count >= MAX_SUBSCRIPTIONS_PER_CHAT:
-        raise InputError(f"a chat can have at most {MAX_SUBSCRIPTIONS_PER_CHAT} subscriptions")
+        raise ReaderError("subscribe.too_many", limit=MAX_SUBSCRIPTIONS_PER_CHAT)
     subscription = Subscription(chat_id=chat.id, kind=kind, value=value, created_at=now)
     session.add(subscription)
     await session.flush()

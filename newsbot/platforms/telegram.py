@@ -58,7 +58,7 @@ _GONE = (
 )
 
 
-def _retry_after(exc: RetryAfter) -> float:
+def retry_after_of(exc: RetryAfter) -> float:
     # PTB 22 warns on .retry_after (int → timedelta migration); the private field is stable.
     value = getattr(exc, "_retry_after", None)
     if isinstance(value, timedelta):
@@ -71,7 +71,7 @@ def outcome_of(exc: TelegramError) -> Outcome:
     are NetworkErrors)."""
     text = str(exc)
     if isinstance(exc, RetryAfter):
-        return RateLimited(_retry_after(exc))
+        return RateLimited(retry_after_of(exc))
     if isinstance(exc, ChatMigrated):
         return ChatMoved(str(exc.new_chat_id))
     if isinstance(exc, Forbidden):

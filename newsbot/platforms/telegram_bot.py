@@ -6,13 +6,24 @@ by the bot's own aiohttp server that checks Telegram's secret header on every re
 Each update becomes a neutral Command or ButtonPress for the ``Conversations`` it was given;
 the Reply comes back as HTML with an inline keyboard, sent anew or edited in place. Who may
 do what is not decided here: the permission gate asks ``telegram_directory``.
+
+A reply is never dropped for flood control. It takes the chat's next slot from the same
+``Pacer`` the dispatcher paces pushes with, so the two never collide: a reply goes at the
+chat's next free slot, ahead of the pushes not yet sent there (the dispatcher finds the
+slot taken and waits or puts its row back). When Telegram answers 429 anyway, the chat is
+held for what Telegram said and the reply goes then; only after ``MAX_REPLY_WAIT`` seconds
+of flood control is it given up, with the reason in the log.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import html
 import json
 import logging
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -27,12 +38,13 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from newsbot.conversation import Command, Conversations, Reply
+from newsbot.delivery.pacing import Pacer
 from newsbot.i18n import locale_of, t
-from newsbot.platforms.telegram import TelegramPlatform
+from newsbot.platforms.telegram import TelegramPlatform, retry_after_of
 from newsbot.platforms.telegram_replies import keyboard, render_reply
 from newsbot.platforms.telegram_updates import PLATFORM, parse_message, parse_press
 
@@ -41,6 +53,8 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 MAX_WEBHOOK_BODY = 1_000_000
+MAX_REPLY_WAIT = 600.0  # seconds of flood control a reply waits out before it is given up
+_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +72,12 @@ class TelegramFrontend:
         conversations: Conversations,
         *,
         webhook: WebhookConfig | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.platform = platform
         self.conversations = conversations
+        # Shared with the dispatcher's pushes (the composition root hands both the same one).
+        self.pacer = pacer or Pacer(platform.limits)
         self.webhook = webhook
         builder = ApplicationBuilder().bot(platform.bot).concurrent_updates(64)
         if webhook is not None:
@@ -165,7 +182,12 @@ class TelegramFrontend:
         if reply is not None:
             # In a group the answer quotes the command, so members can tell whose it is.
             in_group = message.chat.type in ("group", "supergroup")
-            await self._send(message.chat.id, reply, quote=message.id if in_group else None)
+            await self._send(
+                message.chat.id,
+                reply,
+                quote=message.id if in_group else None,
+                kind=message.chat.type,
+            )
 
     async def _on_press(self, query: CallbackQuery) -> None:
         press = parse_press(query)
@@ -180,7 +202,7 @@ class TelegramFrontend:
         if reply.edit and isinstance(message, Message):
             await self._edit(message, reply)
         elif message is not None:
-            await self._send(message.chat.id, reply)
+            await self._send(message.chat.id, reply, kind=message.chat.type)
 
     async def _on_membership(self, update: Update) -> None:
         change = update.my_chat_member
@@ -208,7 +230,7 @@ class TelegramFrontend:
             )
             reply = await self.conversations.joined(command)
             if reply is not None:
-                await self._send(chat.id, reply)
+                await self._send(chat.id, reply, kind=chat.type)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = (
@@ -220,21 +242,27 @@ class TelegramFrontend:
 
     # --- replies -------------------------------------------------------------------------
 
-    async def _send(self, chat_id: int, reply: Reply, *, quote: int | None = None) -> None:
+    async def _send(
+        self, chat_id: int, reply: Reply, *, quote: int | None = None, kind: str = "private"
+    ) -> None:
         text = render_reply(reply)
         if not text:
             return
         try:
-            await self.platform.bot.send_message(
-                chat_id=chat_id,
-                text=text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply.buttons),
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                # The command may be deleted meanwhile: answer anyway, unquoted.
-                reply_parameters=None
-                if quote is None
-                else ReplyParameters(message_id=quote, allow_sending_without_reply=True),
+            await self._paced(
+                chat_id,
+                kind,
+                lambda: self.platform.bot.send_message(
+                    chat_id=chat_id,
+                    text=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(reply.buttons),
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    # The command may be deleted meanwhile: answer anyway, unquoted.
+                    reply_parameters=None
+                    if quote is None
+                    else ReplyParameters(message_id=quote, allow_sending_without_reply=True),
+                ),
             )
         except Forbidden:
             await self.conversations.left(PLATFORM, str(chat_id), "blocked the bot")
@@ -242,15 +270,45 @@ class TelegramFrontend:
             log.warning("telegram: could not answer chat=%s: %s", chat_id, problem)
 
     async def _edit(self, message: Message, reply: Reply) -> None:
+        text, markup = render_reply(reply), keyboard(reply.buttons)
+        if already_shows(message, text, markup):
+            return  # Telegram refuses an edit that changes nothing ("message is not modified")
         try:
-            await message.edit_text(
-                render_reply(reply),
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply.buttons),
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            await self._paced(
+                message.chat.id,
+                message.chat.type,
+                lambda: message.edit_text(
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                ),
             )
         except BadRequest as problem:
             if "not modified" not in str(problem).lower():
                 log.warning("telegram: could not edit in chat=%s: %s", message.chat.id, problem)
         except TelegramError as problem:
             log.warning("telegram: could not edit in chat=%s: %s", message.chat.id, problem)
+
+    async def _paced(self, chat_id: int, kind: str, call: Callable[[], Awaitable[object]]) -> None:
+        """Make the call in the chat's next slot; wait out flood control and try again."""
+        key, flooded = str(chat_id), 0.0
+        while True:
+            if (wait := self.pacer.reserve(key, kind)) > 0:
+                await asyncio.sleep(wait)
+            try:
+                await call()
+                return
+            except RetryAfter as limited:
+                seconds = retry_after_of(limited)
+                flooded += seconds
+                if flooded > MAX_REPLY_WAIT:
+                    raise
+                log.info("telegram: chat=%s under flood control; answering in %.0f s", key, seconds)
+                self.pacer.hold_chat(key, seconds)
+
+
+def already_shows(message: Message, text: str, markup: object) -> bool:
+    """Whether the message already shows this HTML text and keyboard."""
+    plain = html.unescape(_TAG.sub("", text)).strip()
+    return (message.text or "").strip() == plain and message.reply_markup == markup

@@ -192,6 +192,31 @@ async def test_an_english_speaking_reader_is_answered_in_english(bot: Running) -
     assert ("📰 All news", "sub:all") in buttons(reply)
 
 
+async def test_english_help_lists_every_command_uncut(bot: Running) -> None:
+    reply = await bot.answer(READER, "/help", language="en")
+
+    assert reply["text"].startswith("<b>How to use newsbot</b>")
+    assert "/search words search articles" in reply["text"]
+    assert "/channel @channel" in reply["text"]
+
+
+# --- flood control ---------------------------------------------------------------------------
+
+
+async def test_a_burst_of_commands_under_flood_control_loses_no_reply(bot: Running) -> None:
+    commands = ["/top", "/latest 3", "/list", "/help", "/settings", "/search 성남시", "/start"]
+    bot.fake.then(str(READER), "429", "429", "429")  # Telegram: "retry after 1"
+
+    for text in commands:
+        bot.fake.send_update(READER, text)
+    replies = await bot.said(READER, len(commands), timeout=30)
+
+    assert len(replies) == len(commands)
+    assert len(bot.fake.calls("sendMessage")) == len(commands) + 3  # each 429 tried again
+    assert any(r["text"].startswith("<b>가장 많이 본 뉴스") for r in replies)
+    assert any(r["text"].startswith("<b>뉴스봇 사용법") for r in replies)
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 

@@ -95,8 +95,10 @@ def say(
     )
 
 
-def press(token: str, *, chat: str = "c1", kind: str = "private", user: str = ADMIN) -> ButtonPress:
-    return ButtonPress("test", chat, user, token, chat_kind=kind)
+def press(
+    token: str, *, chat: str = "c1", kind: str = "private", user: str = ADMIN, locale: str = "ko"
+) -> ButtonPress:
+    return ButtonPress("test", chat, user, token, locale=locale, chat_kind=kind)
 
 
 async def answer(router: Router, command: Command) -> Reply:
@@ -210,11 +212,43 @@ async def test_bad_subscriptions_and_forged_buttons_get_a_short_answer_and_chang
         for token in ("sub:zzz", "uns:!!", "set:q:late-early", "set:lang:xx", "set:nope")
     ]
 
-    assert no_letters.header.startswith("구독할 수 없습니다:")
+    assert no_letters.header == "구독할 수 없습니다: 키워드에는 글자나 숫자가 있어야 합니다"
     assert [reply.toast if reply else None for reply in forged] == [
         "지난 버튼입니다. 다시 시도해 주세요."
     ] * 5
     assert await subscriptions(app) == set()
+
+
+async def test_a_section_button_for_a_section_that_does_not_exist_subscribes_nothing(
+    router: Router, app: App
+) -> None:
+    forged = await router.press(press("sub:s:없는분야"))
+    real = await router.press(press("sub:s:행정"))
+
+    assert forged == Reply(toast="지난 버튼입니다. 다시 시도해 주세요.")
+    assert real is not None and real.header.startswith("구독했습니다")
+    assert await subscriptions(app) == {(SubscriptionKind.SECTION, "행정")}
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("ko", "구독할 수 없습니다: 한 대화방은 구독을 50개까지 할 수 있습니다"),
+        ("en", "Could not subscribe: a chat can have at most 50 subscriptions"),
+    ],
+)
+async def test_the_subscription_limit_is_explained_in_the_readers_language_typed_or_pressed(
+    router: Router, app: App, locale: str, expected: str
+) -> None:
+    words = [f"키워드{n}" for n in range(50)]
+    await answer(router, say("subscribe", *words, locale=locale))
+
+    typed = await answer(router, say("subscribe", "하나더", locale=locale))
+    pressed = await router.press(press("sub:all", locale=locale))
+
+    assert typed.header == expected
+    assert pressed is not None and pressed.header == expected
+    assert len(await subscriptions(app)) == 50
 
 
 # --- groups -------------------------------------------------------------------------------
