@@ -10,7 +10,6 @@ from handlers.context import HandlerContext
 from handlers.subscriptions import Subscriptions
 from newsbot.conversation import Command, Reply
 from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, unsubscribe
-from newsbot.errors import ReaderError
 from newsbot.i18n import t
 from newsbot.store.delivery_models import ChatKind
 from newsbot.store.sections import all_sections
@@ -55,13 +54,6 @@ class Channels:
                     header=t(command.locale, "channel.stopped", channel=title, count=removed)
                 )
             wanted_ = wanted(wanted_args or ("all",), await all_sections(session))
-            try:
-                added, queued = await self.subscriptions.add(session, chat, wanted_)
-            except ReaderError as problem:
-                reason = problem.localized(command.locale)
-                return Reply(header=t(command.locale, "subscribe.invalid", problem=reason))
+            done = await self.subscriptions.add(session, chat, wanted_, command.locale)
             await session.commit()
-        return Reply(
-            header=t(command.locale, "channel.done", channel=title, what=", ".join(added)),
-            notice=t(command.locale, "subscribe.recent", count=queued) if queued else "",
-        )
+        return done.reply(command.locale, header_key="channel.done", channel=title)

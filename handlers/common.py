@@ -15,6 +15,14 @@ from newsbot.i18n import t
 from newsbot.store.delivery_models import Chat, ChatKind, Subscription, SubscriptionKind
 
 ALL_WORDS = frozenset({"all", "전체", "모두", "전부"})
+# Section names Korean papers commonly use. A reader who types one this paper does not have
+# meant a section: the word is followed as a keyword, and the reply says so.
+SECTION_LIKE_WORDS = frozenset(
+    {
+        "정치", "경제", "사회", "문화", "스포츠", "국제", "세계", "연예", "과학", "IT",
+        "생활", "오피니언", "사설", "지역", "행정", "교육", "건강", "부동산", "산업", "날씨",
+    }
+)  # fmt: skip
 
 
 def _kind(value: str) -> ChatKind:
@@ -74,11 +82,16 @@ def wanted(args: Sequence[str], sections: set[str]) -> list[tuple[SubscriptionKi
 
 
 def label(subscription: Subscription, locale: str) -> str:
-    if subscription.kind is SubscriptionKind.ALL:
+    return label_of(subscription.kind, subscription.value, locale)
+
+
+def label_of(kind: SubscriptionKind, value: str, locale: str) -> str:
+    """How a subscription reads: 전체 뉴스, 분야 행정, 키워드 ‘드론’."""
+    if kind is SubscriptionKind.ALL:
         return t(locale, "subscription.all")
-    if subscription.kind is SubscriptionKind.SECTION:
-        return t(locale, "subscription.section", section=subscription.value)
-    return t(locale, "subscription.keyword", keyword=subscription.value)
+    if kind is SubscriptionKind.SECTION:
+        return t(locale, "subscription.section", section=value)
+    return t(locale, "subscription.keyword", keyword=value)
 
 
 def settings_text(settings: ChatSettings, locale: str) -> str:

@@ -9,11 +9,20 @@ here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.common import ALL_WORDS, chat_of, label, settings_text, subscribe_buttons, wanted
+from handlers.common import (
+    ALL_WORDS,
+    SECTION_LIKE_WORDS,
+    chat_of,
+    label,
+    label_of,
+    settings_text,
+    subscribe_buttons,
+    wanted,
+)
 from handlers.context import HandlerContext
 from handlers.membership import SECTION_BUTTONS
 from newsbot.conversation import Button, ButtonPress, Command, Reply, base36
@@ -35,6 +44,38 @@ UNSUBSCRIBE_BUTTONS = 20
 
 
 @dataclass(slots=True)
+class Subscribed:
+    """What a /subscribe did with each word, so the reply can say it all."""
+
+    added: list[str] = field(default_factory=list)  # labels of new subscriptions
+    already: list[str] = field(default_factory=list)  # the chat had them
+    covered: list[str] = field(default_factory=list)  # all news includes them
+    as_keyword: list[str] = field(default_factory=list)  # section-like words made keywords
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (word, why), localized
+    queued: int = 0
+
+    def reply(self, locale: str, *, header_key: str = "subscribe.done", **values: str) -> Reply:
+        notes = [t(locale, "subscribe.as_keyword", word=word) for word in self.as_keyword]
+        if self.already:
+            notes.append(t(locale, "subscribe.already", what=", ".join(self.already)))
+        if self.covered:
+            notes.append(t(locale, "subscribe.covered", what=", ".join(self.covered)))
+        if self.added:
+            header = t(locale, header_key, what=", ".join(self.added), **values)
+            notes += [t(locale, "subscribe.skipped", word=w, reason=r) for w, r in self.skipped]
+        elif self.skipped and not (self.already or self.covered):
+            (_, first), *rest = self.skipped
+            header = t(locale, "subscribe.invalid", problem=first)
+            notes += [t(locale, "subscribe.skipped", word=w, reason=r) for w, r in rest]
+        else:
+            header = t(locale, "subscribe.nothing_new")
+            notes += [t(locale, "subscribe.skipped", word=w, reason=r) for w, r in self.skipped]
+        if self.queued:
+            notes.append(t(locale, "subscribe.recent", count=self.queued))
+        return Reply(header=header, notice="\n".join(notes))
+
+
+@dataclass(slots=True)
 class Subscriptions:
     context: HandlerContext
 
@@ -45,13 +86,11 @@ class Subscriptions:
             return await self.menu(command.locale, edit=False)
         async with self.context.sessions() as session:
             chat = await chat_of(self.context, session, command)
-            wanted_ = wanted(command.args, await all_sections(session))
-            try:
-                added, queued = await self.add(session, chat, wanted_)
-            except ReaderError as problem:
-                return Reply(header=_refused(command.locale, problem))
+            sections = await all_sections(session)
+            done = await self.add(session, chat, wanted(command.args, sections), command.locale)
+            done.as_keyword = [w for w in command.args if _meant_a_section(w, sections, done)]
             await session.commit()
-        return _subscribed(command.locale, added, queued)
+        return done.reply(command.locale)
 
     async def menu(self, locale: str, *, edit: bool) -> Reply:
         async with self.context.sessions() as session:
@@ -63,23 +102,36 @@ class Subscriptions:
         )
 
     async def add(
-        self, session: AsyncSession, chat: Chat, wanted: Sequence[tuple[SubscriptionKind, str]]
-    ) -> tuple[list[str], int]:
-        """Subscribe the chat to each of ``wanted``; (their labels, headlines queued)."""
-        added: list[str] = []
-        queued = 0
+        self,
+        session: AsyncSession,
+        chat: Chat,
+        wanted: Sequence[tuple[SubscriptionKind, str]],
+        locale: str,
+    ) -> Subscribed:
+        """Subscribe the chat to each of ``wanted`` it can take; say what became of each."""
+        done = Subscribed()
+        has_all = any(s.kind is SubscriptionKind.ALL for s in await subscriptions_of(session, chat))
         for kind, value in wanted:
-            result = await subscribe_with_recent(
-                session,
-                chat,
-                kind,
-                value,
-                now=self.context.clock.now(),
-                analyzer=self.context.analyzer,
-            )
-            added.append(label(result.subscription, chat.language))
-            queued += result.queued
-        return added, queued
+            try:
+                if has_all and kind is not SubscriptionKind.ALL:
+                    done.covered.append(label_of(kind, value, locale))
+                    continue
+                result = await subscribe_with_recent(
+                    session,
+                    chat,
+                    kind,
+                    value,
+                    now=self.context.clock.now(),
+                    analyzer=self.context.analyzer,
+                )
+            except ReaderError as problem:
+                done.skipped.append((value, problem.localized(locale)))
+                continue
+            shown = label(result.subscription, locale)
+            (done.added if result.created else done.already).append(shown)
+            done.queued += result.queued
+            has_all = has_all or kind is SubscriptionKind.ALL
+        return done
 
     # --- /unsubscribe ----------------------------------------------------------------------
 
@@ -97,17 +149,28 @@ class Subscriptions:
                 )
             if {a.lower() for a in command.args} & ALL_WORDS:
                 removed = await unsubscribe(session, chat)
-            else:
-                removed = 0
-                for kind, value in wanted(command.args, await all_sections(session)):
-                    try:
-                        removed += await unsubscribe(session, chat, kind, value)
-                    except ReaderError:
-                        continue
+                await session.commit()
+                return Reply(header=t(command.locale, "unsubscribe.done", count=removed))
+            names: list[str] = []
+            missing: list[str] = []
+            for kind, value in wanted(command.args, await all_sections(session)):
+                try:
+                    gone = await unsubscribe(session, chat, kind, value)
+                except ReaderError:
+                    gone = 0
+                if gone:
+                    names.append(label_of(kind, value, command.locale))
+                else:
+                    missing.append(f"‘{value}’")
             await session.commit()
-        if not removed:
-            return Reply(header=t(command.locale, "unsubscribe.nothing"))
-        return Reply(header=t(command.locale, "unsubscribe.done", count=removed))
+        not_found = t(command.locale, "unsubscribe.not_found", what=", ".join(missing))
+        if not names:
+            header = t(command.locale, "unsubscribe.nothing")
+            return Reply(header=header, notice=not_found if missing else "")
+        return Reply(
+            header=t(command.locale, "unsubscribe.removed", what=", ".join(names)),
+            notice=not_found if missing else "",
+        )
 
     # --- /list -----------------------------------------------------------------------------
 
@@ -137,13 +200,9 @@ class Subscriptions:
             else:  # not a token we made, or a section that no longer exists
                 return Reply(toast=t(press.locale, "button.stale"))
             chat = await chat_of(self.context, session, press)
-            try:
-                added, queued = await self.add(session, chat, wanted_)
-            except ReaderError as problem:
-                refused = _refused(press.locale, problem)
-                return Reply(header=refused, toast=refused[:190])
+            done = await self.add(session, chat, wanted_, press.locale)
             await session.commit()
-        reply = _subscribed(press.locale, added, queued)
+        reply = done.reply(press.locale)
         return Reply(header=reply.header, notice=reply.notice, toast=reply.header[:190])
 
     async def press_unsubscribe(self, press: ButtonPress) -> Reply:
@@ -183,14 +242,12 @@ class Subscriptions:
         )
 
 
-def _refused(locale: str, problem: ReaderError) -> str:
-    return t(locale, "subscribe.invalid", problem=problem.localized(locale))
-
-
-def _subscribed(locale: str, added: Sequence[str], queued: int) -> Reply:
-    return Reply(
-        header=t(locale, "subscribe.done", what=", ".join(added)),
-        notice=t(locale, "subscribe.recent", count=queued) if queued else "",
+def _meant_a_section(word: str, sections: set[str], done: Subscribed) -> bool:
+    """A common section name this paper does not have, now followed as a keyword."""
+    return (
+        word in SECTION_LIKE_WORDS
+        and word not in sections
+        and any(word in shown for shown in done.added)
     )
 
 

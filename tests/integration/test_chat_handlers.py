@@ -175,8 +175,49 @@ async def test_subscribing_twice_queues_nothing_more(router: Router, app: App) -
 
     again = await answer(router, say("subscribe", "드론"))
 
-    assert again.notice == ""
+    assert again == Reply(
+        header="새로 구독한 것이 없습니다.", notice="이미 받고 있습니다: 키워드 ‘드론’"
+    )
     assert await queued(app) == before
+
+
+async def test_subscribe_takes_the_good_words_and_says_what_became_of_each(
+    router: Router, app: App
+) -> None:
+    reply = await answer(router, say("subscribe", "성남", "&", "판교", "정치"))
+
+    assert reply.header == "구독했습니다: 키워드 ‘성남’, 키워드 ‘판교’, 키워드 ‘정치’"
+    assert reply.notice.splitlines()[:2] == [
+        "‘정치’ 분야는 없어 키워드로 구독했습니다.",
+        "건너뛰었습니다: ‘&’ (키워드에는 글자나 숫자가 있어야 합니다)",
+    ]
+    assert await subscriptions(app) == {
+        (SubscriptionKind.KEYWORD, "성남"),
+        (SubscriptionKind.KEYWORD, "판교"),
+        (SubscriptionKind.KEYWORD, "정치"),
+    }
+
+
+async def test_what_all_news_already_brings_is_not_subscribed_again(
+    router: Router, app: App
+) -> None:
+    await answer(router, say("subscribe", "전체"))
+
+    reply = await answer(router, say("subscribe", "행정", "드론"))
+
+    assert reply.header == "새로 구독한 것이 없습니다."
+    assert reply.notice == "전체 뉴스에 이미 포함돼요: 분야 행정, 키워드 ‘드론’"
+    assert await subscriptions(app) == {(SubscriptionKind.ALL, "")}
+
+
+async def test_unsubscribe_names_what_it_removed_and_what_it_did_not_find(
+    router: Router, app: App
+) -> None:
+    await answer(router, say("subscribe", "스포츠", "드론"))
+
+    reply = await answer(router, say("unsubscribe", "드론", "성남시"))
+
+    assert reply == Reply(header="해지했습니다: 키워드 ‘드론’", notice="구독에 없습니다: ‘성남시’")
 
 
 async def test_list_shows_what_the_chat_gets_and_its_settings(router: Router) -> None:
@@ -195,7 +236,7 @@ async def test_unsubscribe_removes_one_or_offers_buttons(router: Router, app: Ap
     removed = await answer(router, say("unsubscribe", "드론"))
     choose = await answer(router, say("unsubscribe"))
 
-    assert removed.header == "구독 1개를 해지했습니다."
+    assert removed.header == "해지했습니다: 키워드 ‘드론’"
     assert await subscriptions(app) == {(SubscriptionKind.SECTION, "행정")}
     assert [b.token for b in choose.buttons][-1] == "uns:all"
     by_button = await router.press(press(choose.buttons[0].token))
