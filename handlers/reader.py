@@ -22,6 +22,8 @@ from newsbot.store.models import Article, SavedQuery
 
 PAGE_SIZE = 5
 MAX_LIST = 10
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_LEAD_WORDS = frozenset({"leads", "lead", "full", "요약", "자세히", "리드"})
 _WINDOW_WORDS = {
     "day": Window.DAY,
     "today": Window.DAY,
@@ -127,84 +129,126 @@ class ReaderHandlers:
     # --- /top and /latest -----------------------------------------------------------------
 
     async def top(self, command: Command) -> Reply:
+        """``/top [N] [day|week|month] [leads]``: one line an article unless leads are asked
+        for. Without a window, a day with no views yet widens to the last 7 days."""
         try:
-            count, window = _top_args(command.args)
+            asked = _list_args(command.args, windows=True)
         except UsageProblem:
             return Reply(header=t(command.locale, "top.usage"))
+        window = asked.window or Window.DAY
+        now = self.context.clock.now()
         async with self.context.sessions() as session:
             top = await top_articles(
-                session, window=window, now=self.context.clock.now(), zone=self.zone, limit=count
+                session, window=window, now=now, zone=self.zone, limit=asked.count
             )
-        label = t(command.locale, f"window.{window.value}")
+            widened = top.fell_back and asked.window is None
+            if widened:
+                wider = await top_articles(
+                    session, window=Window.WEEK, now=now, zone=self.zone, limit=asked.count
+                )
+                if not wider.fell_back:
+                    top, window = wider, Window.WEEK
+                else:
+                    widened = False
         if not top.entries:
             return Reply(header=t(command.locale, "empty"))
+        label = t(command.locale, f"window.{window.value}")
+        notes = [t(command.locale, "top.capped", most=MAX_LIST)] if asked.capped else []
+        if widened:
+            notes.append(t(command.locale, "top.widened", window=label))
+        elif top.fell_back:
+            notes.append(t(command.locale, "top.fell_back", window=label))
         cards = tuple(
-            self._card(entry.article, rank, views=entry.views)
+            self._card(entry.article, rank, command.locale, views=entry.views, lead=asked.leads)
             for rank, entry in enumerate(top.entries, start=1)
         )
         return Reply(
             header=t(command.locale, "top.header", window=label),
-            notice=t(command.locale, "top.fell_back", window=label) if top.fell_back else "",
+            notice="\n".join(notes),
             cards=cards,
         )
 
     async def latest(self, command: Command) -> Reply:
+        """``/latest [N] [leads]``."""
         try:
-            count = _count(command.args[:1], default=5) if command.args else 5
-            if len(command.args) > 1:
-                raise UsageProblem
+            asked = _list_args(command.args, windows=False, default=5)
         except UsageProblem:
             return Reply(header=t(command.locale, "latest.usage"))
         async with self.context.sessions() as session:
-            articles = await latest_articles(session, limit=count)
+            articles = await latest_articles(session, limit=asked.count)
         if not articles:
             return Reply(header=t(command.locale, "empty"))
         return Reply(
             header=t(command.locale, "latest.header"),
-            cards=tuple(self._card(a, rank) for rank, a in enumerate(articles, start=1)),
+            notice=t(command.locale, "top.capped", most=MAX_LIST) if asked.capped else "",
+            cards=tuple(
+                self._card(a, rank, command.locale, lead=asked.leads)
+                for rank, a in enumerate(articles, start=1)
+            ),
         )
 
-    def _card(self, article: Article, rank: int, views: int | None = None) -> ArticleCard:
+    def _card(
+        self,
+        article: Article,
+        rank: int,
+        locale: str,
+        *,
+        views: int | None = None,
+        lead: bool = False,
+    ) -> ArticleCard:
         return ArticleCard(
             title=article.title,
             url=article.url,
             section=article.section,
-            published=_when(article.published_at, self.zone),
+            published=ago(locale, article.published_at, self.context.clock.now(), self.zone),
             rank=rank,
-            snippet=article.lead,
+            snippet=article.lead if lead else "",
             views=views,
             is_breaking=article.is_breaking,
+            compact=not lead,
         )
 
 
-def _count(args: tuple[str, ...], *, default: int) -> int:
-    if not args:
-        return default
-    try:
-        value = int(args[0])
-    except ValueError:
-        raise UsageProblem from None
-    if not 1 <= value <= MAX_LIST:
-        raise UsageProblem
-    return value
+@dataclass(frozen=True, slots=True)
+class ListArgs:
+    count: int
+    window: Window | None  # None: the reader named none
+    leads: bool
+    capped: bool  # asked for more than MAX_LIST
 
 
-def _top_args(args: tuple[str, ...]) -> tuple[int, Window]:
-    count, window = 7, Window.DAY
-    seen_count = seen_window = False
+def _list_args(args: tuple[str, ...], *, windows: bool, default: int = 7) -> ListArgs:
+    count, window, leads, capped = default, None, False, False
+    seen_count = False
     for arg in args:
         lowered = arg.lower()
-        if lowered in _WINDOW_WORDS and not seen_window:
-            window, seen_window = _WINDOW_WORDS[lowered], True
-        elif arg.isdigit() and not seen_count:
-            count, seen_count = _count((arg,), default=7), True
+        if windows and lowered in _WINDOW_WORDS and window is None:
+            window = _WINDOW_WORDS[lowered]
+        elif lowered in _LEAD_WORDS:
+            leads = True
+        elif arg.isdigit() and not seen_count and int(arg) >= 1:
+            count, seen_count = min(int(arg), MAX_LIST), True
+            capped = int(arg) > MAX_LIST
         else:
             raise UsageProblem
-    return count, window
+    return ListArgs(count, window, leads, capped)
 
 
 def _when(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%m-%d %H:%M")
+
+
+def ago(locale: str, moment: datetime, now: datetime, zone: ZoneInfo) -> str:
+    """ "3시간 전" within a day, else the date: how a list says when, at a glance."""
+    seconds = (now - moment).total_seconds()
+    if 0 <= seconds < 60:
+        return t(locale, "time.just_now")
+    if 0 <= seconds < 3600:
+        return t(locale, "time.minutes_ago", n=int(seconds // 60))
+    if 0 <= seconds < 86400:
+        return t(locale, "time.hours_ago", n=int(seconds // 3600))
+    local = moment.astimezone(zone)
+    return t(locale, "time.date", month=local.month, day=local.day, mon=MONTHS[local.month - 1])
 
 
 def _short(query: str, limit: int = 40) -> str:

@@ -48,6 +48,7 @@ class ArticleCard:
     snippet_marks: Marks = ()
     views: int | None = None
     is_breaking: bool = False
+    compact: bool = False  # one line: rank, title, section, time (lists that must scan)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,8 @@ def render_card(card: ArticleCard) -> str:
     meta = [card.section or "", card.published]
     if card.views is not None:
         meta.append(f"👁 {card.views:,}")
+    if card.compact:
+        return f"{rank}{breaking}{card.title} · " + " · ".join(m for m in meta if m)
     lines = [f"{rank}{breaking}{card.title}", "   " + " · ".join(m for m in meta if m)]
     lines.append(f"   {card.url}")
     if card.snippet:

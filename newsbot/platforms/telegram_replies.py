@@ -66,6 +66,9 @@ def _card(card: ArticleCard) -> tuple[str, str]:
     if card.views is not None:
         meta_parts.append(f"👁 {card.views:,}")
     meta = " · ".join(p for p in meta_parts if p)
+    if card.compact:
+        line = f"{rank}{breaking}{link(card.url, title_html)} · {html.escape(meta)}"
+        return line, f"{rank}{breaking}{title_text} · {meta}"
     parts_html = [f"{rank}{breaking}{link(card.url, title_html)}", html.escape(meta)]
     parts_text = [f"{rank}{breaking}{title_text}", meta]
     if card.snippet:

@@ -134,7 +134,7 @@ async def test_top_without_views_in_the_window_falls_back_and_says_so(
     assert all(card.views is None for card in reply.cards)
 
 
-@pytest.mark.parametrize("args", [("0",), ("11",), ("abc",), ("3", "4"), ("week", "day")])
+@pytest.mark.parametrize("args", [("0",), ("abc",), ("3", "4"), ("week", "day")])
 async def test_top_with_bad_arguments_shows_its_usage(
     reader: Router, args: tuple[str, ...]
 ) -> None:
@@ -149,7 +149,43 @@ async def test_latest_lists_the_newest_first(reader: Router) -> None:
     assert reply is not None
     assert reply.header == "최신 뉴스"
     assert reply.cards[0].title.startswith("성남FC, 플레이오프 1차전")
-    assert reply.cards[0].published == "11-22 17:40"
+    assert reply.cards[0].published == "11월 22일"  # a date, not "… ago", past a day or ahead
+    assert all(card.compact and not card.snippet for card in reply.cards)
+
+
+async def test_lists_are_one_line_an_article_with_leads_on_request(
+    reader: Router, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 11, 22, 9, 40, tzinfo=UTC))  # 18:40 KST, an hour after the newest
+
+    short = await reader.command(command("latest", "2"))
+    full = await reader.command(command("latest", "2", "요약"))
+
+    assert short is not None and full is not None
+    assert short.cards[0].published == "1시간 전"
+    assert short.cards[0].compact and short.cards[0].snippet == ""
+    assert not full.cards[0].compact and full.cards[0].snippet
+
+
+async def test_asking_for_more_than_ten_gives_ten_and_says_so(reader: Router) -> None:
+    reply = await reader.command(command("top", "20", "week"))
+
+    assert reply is not None and len(reply.cards) == 10
+    assert reply.notice == "한 번에 10개까지 보여 드립니다."
+
+
+async def test_a_day_without_views_yet_widens_to_the_week_and_says_so(
+    reader: Router, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))  # noon the day after the last views
+
+    widened = await reader.command(command("top"))
+    asked_for_today = await reader.command(command("top", "day"))
+
+    assert widened is not None and widened.header == "가장 많이 본 뉴스 (최근 7일)"
+    assert widened.notice == "오늘은 아직 조회 기록이 없어 최근 7일 기준으로 보여 드립니다."
+    assert widened.cards[0].views
+    assert asked_for_today is not None and asked_for_today.cards[0].views is None
 
 
 async def test_a_command_nobody_registered_gets_a_hint(reader: Router) -> None:

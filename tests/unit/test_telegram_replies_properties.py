@@ -42,7 +42,7 @@ replies = st.builds(
 )
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=120)  # each example renders ten cards: fewer than the profile
 @given(replies)
 def test_any_reply_renders_as_telegram_html_within_the_limits(reply: Reply) -> None:
     rendered = render_reply(reply)
@@ -88,3 +88,14 @@ def test_buttons_keep_their_rows_and_trim_long_labels() -> None:
     assert rows[0] == [("◀ 이전", "sr:1:1"), ("다음 ▶", "sr:1:3")]
     assert len(rows[1][0][0]) == 40 and rows[1][0][1] == "set:lp:off"
     assert keyboard(()) is None
+
+
+def test_a_compact_card_is_one_line_with_its_link_section_and_time() -> None:
+    card = ArticleCard(
+        "성남시 <드론> 배송", "https://n.kr/1?a=1&b=2", "행정", "3시간 전", rank=2, compact=True
+    )
+
+    assert render_reply(Reply(header="최신 뉴스", cards=(card,))) == (
+        "<b>최신 뉴스</b>\n\n"
+        '2. <a href="https://n.kr/1?a=1&amp;b=2">성남시 &lt;드론&gt; 배송</a> · 행정 · 3시간 전'
+    )
