@@ -22,6 +22,8 @@ MESSAGES: dict[str, str] = {
     "window.month": "last 30 days",
     "latest.header": "Latest news",
     "latest.usage": "Usage: /latest [count 1-10] [leads]",
+    "label.breaking": "🔴 Breaking",
+    "label.correction": "✏️ Correction",
     "empty": "No articles yet.",
     "section.suffix": " · {section}",
     "away.header": "🌙 While you were away: {count} headlines",

@@ -22,6 +22,8 @@ MESSAGES: dict[str, str] = {
     "window.month": "최근 30일",
     "latest.header": "최신 뉴스",
     "latest.usage": "사용법: /latest [개수 1~10] [요약]",
+    "label.breaking": "🔴 속보",
+    "label.correction": "✏️ 정정",
     "empty": "아직 기사가 없습니다.",
     "section.suffix": " · {section}",
     "away.header": "🌙 자리를 비운 사이 들어온 뉴스 {count}건",

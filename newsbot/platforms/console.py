@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from newsbot.delivery.outcomes import AWAY, Headline, Outcome, Outgoing, Recipient, Sent
 from newsbot.delivery.pacing import Limits
 from newsbot.i18n import t
+from newsbot.platforms.labels import labelled
 
 UNLIMITED = Limits(overall_per_second=1e9, per_chat_per_second=1e9, per_group_per_minute=1e9)
-_LABELS = {"breaking": "[속보] ", "correction": "[정정] ", "headline": "", "digest": ""}
 
 
 def _line(headline: Headline, zone: ZoneInfo) -> str:
@@ -31,10 +31,8 @@ def render(message: Outgoing, zone: ZoneInfo, language: str = "ko") -> str:
         if message.more:
             lines.append(f"  {t(language, 'away.more', count=message.more)}")
         return "\n".join(lines)
-    label = _LABELS.get(message.kind, "")
-    if label and message.title.startswith(label.strip()):
-        label = ""
-    return f"{label}{message.title}\n    {_line(newest, zone)}"
+    label, title = labelled(message.kind, message.title, language)
+    return f"{label + ' ' if label else ''}{title}\n    {_line(newest, zone)}"
 
 
 @dataclass

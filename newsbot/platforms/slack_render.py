@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from newsbot.delivery.outcomes import AWAY, Headline, Outgoing
 from newsbot.i18n import t
+from newsbot.platforms.labels import labelled
 
 MAX_TEXT = 40_000  # top-level text, as Slack truncates it
 MAX_SECTION_TEXT = 3_000  # a section block's text object
@@ -41,7 +42,6 @@ MAX_AWAY_TITLE = 200  # escaped characters of each title in a "while you were aw
 MAX_AWAY_LISTED = 10  # headlines listed in one such message; the rest are counted
 MAX_URL = 1_500  # a longer link target is not linked at all rather than cut
 ELLIPSIS = "…"
-_LABELS = {"breaking": "🔴 속보", "correction": "✏️ 정정"}
 
 
 def escape(text: str) -> str:
@@ -131,7 +131,7 @@ def _away_item(item: Headline, zone: ZoneInfo) -> str:
     return f"• {_headline(item.url, fit(item.title, MAX_AWAY_TITLE))}  {meta}"
 
 
-def render_headline(message: Outgoing, zone: ZoneInfo) -> SlackPost:
+def render_headline(message: Outgoing, zone: ZoneInfo, language: str = "ko") -> SlackPost:
     """A headline, breaking alert, correction or digest entry: one section block with the meta
     line (label, section, time in the chat's zone), the bold linked title, then the lead.
 
@@ -142,8 +142,9 @@ def render_headline(message: Outgoing, zone: ZoneInfo) -> SlackPost:
     """
     when = _when(message.published_at, zone)
     section = fit(message.section or "", MAX_SECTION_NAME)
-    meta = " · ".join(part for part in (_LABELS.get(message.kind), section, when) if part)
-    title = fit(message.title, MAX_TITLE)
+    label, title_text = labelled(message.kind, message.title, language)
+    meta = " · ".join(part for part in (label, section, when) if part)
+    title = fit(title_text, MAX_TITLE)
     headline = _headline(message.url, title)
     body = "\n".join(part for part in (meta, f"*{headline}*" if headline else "") if part)
     room = MAX_SECTION_TEXT - len(body) - 1  # the newline before the lead
@@ -181,4 +182,4 @@ def render_post(message: Outgoing, zone: ZoneInfo, language: str = "ko") -> Slac
     """Slack arguments for one outgoing message, in the chat's zone and language."""
     if message.kind == AWAY:
         return render_away(message, zone, language)
-    return render_headline(message, zone)
+    return render_headline(message, zone, language)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from newsbot.delivery.outcomes import AWAY, Headline, Outgoing
 from newsbot.i18n import t
+from newsbot.platforms.labels import labelled
 
 MAX_TEXT = 4096
 MAX_TITLE = 300
@@ -28,7 +29,6 @@ MAX_AWAY_LISTED = 10
 MAX_AWAY_TITLE = 200
 MAX_SECTION = 40
 MAX_HREF_BYTES = 1500
-_LABELS = {"breaking": "🔴 속보", "correction": "✏️ 정정"}
 
 
 def one_line(text: str, limit: int) -> str:
@@ -45,11 +45,12 @@ def link(url: str, text: str) -> str:
     return f'<a href="{href}">{text}</a>'
 
 
-def render_headline(message: Outgoing, zone: ZoneInfo) -> str:
+def render_headline(message: Outgoing, zone: ZoneInfo, language: str = "ko") -> str:
     when = message.published_at.astimezone(zone).strftime("%m-%d %H:%M")
     section = one_line(message.section, MAX_SECTION) if message.section else None
-    meta = " · ".join(part for part in (_LABELS.get(message.kind), section, when) if part)
-    title = html.escape(one_line(message.title, MAX_TITLE))
+    label, title_text = labelled(message.kind, message.title, language)
+    meta = " · ".join(part for part in (label, section, when) if part)
+    title = html.escape(one_line(title_text, MAX_TITLE))
     parts = [html.escape(meta), f"<b>{link(message.url, title)}</b>"]
     if message.lead:
         parts.append(html.escape(one_line(message.lead, MAX_LEAD)))
@@ -78,4 +79,4 @@ def render_away(message: Outgoing, zone: ZoneInfo, language: str) -> str:
 def render_message(message: Outgoing, zone: ZoneInfo, language: str) -> str:
     if message.kind == AWAY:
         return render_away(message, zone, language)
-    return render_headline(message, zone)
+    return render_headline(message, zone, language)
