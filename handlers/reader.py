@@ -91,7 +91,11 @@ class ReaderHandlers:
         )
         shown = _short(saved.text)
         if not result.total:
-            return Reply(header=t(locale, "search.nothing", query=shown), edit=edit)
+            return Reply(
+                header=t(locale, "search.nothing", query=shown),
+                notice=t(locale, "search.try"),
+                edit=edit,
+            )
         pages = -(-result.total // PAGE_SIZE)
         page = min(page, pages)
         if not result.hits:  # a stale button past the last page

@@ -84,10 +84,13 @@ class Router:
             return Reply(header=t(command.locale, "error.apology"))
 
     async def text(self, command: Command) -> Reply | None:
-        """Plain text (no command): a hint in a private chat, silence in a group."""
+        """Plain text (no command): in a private chat it is what the reader wants to find, so
+        it is searched (a search's role and rate limit apply); a group's talk is not for us."""
         if command.chat_kind != "private":
             return None
-        return Reply(header=t(await self._locale(command), "hint.private"))
+        if not command.args:
+            return Reply(header=t(await self._locale(command), "hint.private"))
+        return await self.command(dataclasses.replace(command, name="search"))
 
     async def press(self, press: ButtonPress) -> Reply | None:
         try:

@@ -41,6 +41,7 @@ from newsbot.store.delivery_models import Chat, Subscription, SubscriptionKind
 from newsbot.store.sections import all_sections, popular_sections
 
 UNSUBSCRIBE_BUTTONS = 20
+GROUP_KINDS = frozenset({"group", "supergroup"})
 
 
 @dataclass(slots=True)
@@ -181,9 +182,11 @@ class Subscriptions:
         if not subscriptions or chat is None:
             return Reply(header=t(command.locale, "list.none"))
         lines = "\n".join("• " + label(s, command.locale) for s in subscriptions)
+        notice = lines + "\n\n" + settings_text(ChatSettings.of(chat), command.locale)
+        if command.chat_kind in GROUP_KINDS:
+            notice += "\n\n" + t(command.locale, "list.admins_change")
         return Reply(
-            header=t(command.locale, "list.header", count=len(subscriptions)),
-            notice=lines + "\n\n" + settings_text(ChatSettings.of(chat), command.locale),
+            header=t(command.locale, "list.header", count=len(subscriptions)), notice=notice
         )
 
     # --- buttons ---------------------------------------------------------------------------

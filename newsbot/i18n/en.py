@@ -3,6 +3,7 @@
 MESSAGES: dict[str, str] = {
     "search.usage": "Send a search term with the command, e.g. /search 성남시 드론",
     "search.nothing": "No articles found for ‘{query}’.",
+    "search.try": "Try fewer words, a section (section:행정), or the latest news (/latest). Help: /help",
     "search.header": "{total} results for ‘{query}’ (page {page}/{pages})",
     "search.fell_back": "No article has all the words; showing articles with some of them.",
     "search.expired": "These search results have expired. Please search again.",
@@ -68,6 +69,7 @@ MESSAGES: dict[str, str] = {
     "subscribe.recent": "The latest {count} articles are on their way.",
     "list.none": "This chat gets no news yet. Start with /subscribe.",
     "list.header": "This chat gets {count} subscriptions",
+    "list.admins_change": "This chat's administrators can change it with /subscribe and /settings.",
     "unsubscribe.choose": "Choose what to stop.",
     "unsubscribe.nothing": "No such subscription. See /list.",
     "unsubscribe.done": "Removed {count} subscriptions.",

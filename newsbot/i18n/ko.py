@@ -3,6 +3,7 @@
 MESSAGES: dict[str, str] = {
     "search.usage": "검색어를 함께 보내 주세요. 예: /search 성남시 드론",
     "search.nothing": "‘{query}’에 대한 기사를 찾지 못했습니다.",
+    "search.try": "단어를 줄이거나, 분야:행정 처럼 분야로 좁히거나, 최신 뉴스(/latest)를 보세요. 도움말: /help",
     "search.header": "‘{query}’ 검색 결과 {total}건 ({page}/{pages}쪽)",
     "search.fell_back": "모든 단어가 들어간 기사가 없어, 일부 단어가 들어간 기사를 보여 드립니다.",
     "search.expired": "검색 결과가 만료되었습니다. 다시 검색해 주세요.",
@@ -68,6 +69,7 @@ MESSAGES: dict[str, str] = {
     "subscribe.recent": "최근 기사 {count}건을 곧 보내 드립니다.",
     "list.none": "받는 뉴스가 없습니다. /subscribe 로 시작해 보세요.",
     "list.header": "받는 뉴스 {count}개",
+    "list.admins_change": "이 방의 구독과 설정은 관리자가 /subscribe, /settings 로 바꿀 수 있습니다.",
     "unsubscribe.choose": "그만 받을 항목을 고르세요.",
     "unsubscribe.nothing": "해당하는 구독이 없습니다. /list 로 확인해 보세요.",
     "unsubscribe.done": "구독 {count}개를 해지했습니다.",

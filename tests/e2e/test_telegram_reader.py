@@ -252,10 +252,10 @@ async def test_search_pages_through_results_by_editing_one_message(bot: Running)
     ]
 
 
-async def test_plain_text_in_a_private_chat_gets_a_hint(bot: Running) -> None:
-    reply = await bot.answer(READER, "안녕하세요")
+async def test_plain_text_in_a_private_chat_is_searched(bot: Running) -> None:
+    reply = await bot.answer(READER, "드론")
 
-    assert reply["text"].startswith("<b>명령어로 말씀해 주세요.")
+    assert reply["text"].startswith("<b>‘드론’ 검색 결과")
 
 
 # --- settings -------------------------------------------------------------------------------

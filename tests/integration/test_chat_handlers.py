@@ -304,6 +304,7 @@ async def test_only_group_administrators_change_what_a_group_gets(router: Router
     assert refused.header == "이 대화방의 구독과 설정은 관리자만 바꿀 수 있습니다."
     assert allowed.header.startswith("구독했습니다")
     assert listed.header == "받는 뉴스 1개"
+    assert listed.notice.endswith("관리자가 /subscribe, /settings 로 바꿀 수 있습니다.")
     assert button is not None and button.toast.startswith("이 대화방의 구독과 설정은")
     assert await subscriptions(app, "g1") == {(SubscriptionKind.KEYWORD, "드론")}
 
@@ -418,15 +419,19 @@ async def test_an_admin_subscribes_their_channel_from_a_private_chat(
 # --- the router ---------------------------------------------------------------------------
 
 
-async def test_unknown_commands_and_private_chatter_get_a_hint_groups_stay_quiet(
+async def test_unknown_commands_get_a_hint_private_text_is_searched_groups_stay_quiet(
     router: Router,
 ) -> None:
     unknown = await answer(router, say("weather"))
-    chatter = await router.text(say("", "안녕"))
-    in_group = await router.text(say("", "안녕", kind="group"))
+    found = await router.text(say("", "성남시는"))
+    not_found = await router.text(say("", "안녕하세요반갑습니다"))
+    in_group = await router.text(say("", "성남시는", kind="group"))
 
     assert unknown.header == "모르는 명령어입니다. /help 를 보내 보세요."
-    assert chatter is not None and chatter.header.startswith("명령어로 말씀해 주세요.")
+    assert found is not None and found.header.startswith("‘성남시는’ 검색 결과")
+    assert not_found is not None
+    assert not_found.header == "‘안녕하세요반갑습니다’에 대한 기사를 찾지 못했습니다."
+    assert "/latest" in not_found.notice and "/help" in not_found.notice
     assert in_group is None
 
 
