@@ -11,7 +11,7 @@ from handlers.context import HandlerContext
 from newsbot.conversation import MAX_TOKEN_BYTES, Button, ButtonPress, Command
 from newsbot.delivery.chat_settings import ChatSettings
 from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat
-from newsbot.i18n import t
+from newsbot.i18n import has, t
 from newsbot.store.delivery_models import Chat, ChatKind, Subscription, SubscriptionKind
 
 ALL_WORDS = frozenset({"all", "전체", "모두", "전부"})
@@ -45,6 +45,12 @@ async def chat_of(
         title=request.chat_title if isinstance(request, Command) else None,
         language=request.locale,
     )
+
+
+def zone_name(zone: str, locale: str) -> str:
+    """A zone as readers call it (한국 시간), or its IANA name when the catalog has none."""
+    key = f"zone.{zone}"
+    return t(locale, key) if has(locale, key) else zone
 
 
 def hhmm(minute: int) -> str:
@@ -107,7 +113,7 @@ def settings_text(settings: ChatSettings, locale: str) -> str:
         locale,
         "settings.summary",
         language=t(settings.language, "language.name"),
-        zone=settings.timezone,
+        zone=zone_name(settings.timezone, locale),
         quiet=quiet,
         digest=digest,
         previews=previews,

@@ -31,6 +31,7 @@ _SETTING_WORDS = {
     "digest": "digest",
     "다이제스트": "digest",
     "브리핑": "digest",
+    "아침브리핑": "digest",
     "language": "language",
     "lang": "language",
     "언어": "language",
@@ -38,6 +39,18 @@ _SETTING_WORDS = {
     "preview": "previews",
     "미리보기": "previews",
 }
+
+
+def _setting_and_value(args: tuple[str, ...]) -> tuple[str | None, str]:
+    """Which setting the words name (one word, or two as the bot itself shows them: "방해
+    금지", "아침 브리핑") and the value after them."""
+    for taken in (2, 1):
+        name = "".join(args[:taken]).lower()
+        if len(args) > taken and name in _SETTING_WORDS:
+            return _SETTING_WORDS[name], " ".join(args[taken:])
+    return None, ""
+
+
 _ON = frozenset({"on", "yes", "true", "켜기", "켬", "예"})
 _OFF = frozenset({"off", "no", "false", "끄기", "끔", "아니오"})
 
@@ -60,8 +73,7 @@ class Settings:
         return _settings_reply(settings, command.locale, edit=edit)
 
     async def change(self, command: Command) -> Reply:
-        what = _SETTING_WORDS.get(command.args[0].lower())
-        value = " ".join(command.args[1:])
+        what, value = _setting_and_value(command.args)
         if what is None or not value:
             return Reply(header=t(command.locale, "settings.usage"))
         async with self.context.sessions() as session:

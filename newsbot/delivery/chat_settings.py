@@ -39,6 +39,19 @@ LANGUAGES = {
 }
 _TIME = re.compile(r"(\d{1,2})(?::(\d{1,2})|시(?:\s*(\d{1,2})\s*분)?)?|(\d{2})(\d{2})")
 _RANGE = re.compile(r"\s*(?:-|~|–|—|\bto\b|부터)\s*")
+# Words before a time that say which half of the day it is in.
+_DAY_PARTS = (
+    ("오전", "am"),
+    ("아침", "am"),
+    ("새벽", "night"),
+    ("오후", "pm"),
+    ("저녁", "pm"),
+    ("밤", "night"),
+    ("낮", "day"),
+)
+_AM_PM = re.compile(r"\s*(a\.?m\.?|p\.?m\.?)$")
+_HALF = re.compile(r"시\s*반$")
+_NAMED_TIMES = {"정오": 12 * 60, "noon": 12 * 60, "자정": 0, "midnight": 0}
 
 
 class SettingError(ReaderError):
@@ -69,17 +82,49 @@ def _shown(text: str) -> str:
 
 
 def parse_time(text: str) -> int:
-    """A time of day as minutes after midnight: ``parse_time("07:30") == 450``."""
-    value = " ".join(text.split())
+    """A time of day as minutes after midnight, as readers write it: ``07:30``, ``7시 반``,
+    ``오후 7시``, ``밤 11시``, ``7pm``, ``1945``. ``24:00`` is not a time of day (a range may
+    end there: see ``parse_quiet_hours``)."""
+    return _minutes(text, allow_midnight_end=False)
+
+
+def _minutes(text: str, *, allow_midnight_end: bool) -> int:
+    value = " ".join(text.split()).lower()
+    if value in _NAMED_TIMES:
+        return _NAMED_TIMES[value]
+    part = None
+    for word, meaning in _DAY_PARTS:
+        if value.startswith(word):
+            part, value = meaning, value.removeprefix(word).strip()
+            break
+    if (suffix := _AM_PM.search(value)) is not None:
+        part, value = ("am" if suffix.group(1)[0] == "a" else "pm"), value[: suffix.start()]
+    value = _HALF.sub("시 30분", value).strip()
     match = _TIME.fullmatch(value)
     if match is None:
         raise SettingError("settings.time.format", value=_shown(text))
     hour_text, minute_text, korean_minute, packed_hour, packed_minute = match.groups()
     hour = int(hour_text or packed_hour)
     minute = int(minute_text or korean_minute or packed_minute or 0)
-    if minute > 59 or hour > 24 or (hour == 24 and minute):
+    if part is not None:
+        if not 1 <= hour <= 12:
+            raise SettingError("settings.time.range", value=_shown(text))
+        hour = _on_the_clock(hour, part)
+    midnight_end = allow_midnight_end and hour == 24 and not minute
+    if minute > 59 or (hour > 23 and not midnight_end):
         raise SettingError("settings.time.range", value=_shown(text))
     return (hour * 60 + minute) % MINUTES_PER_DAY
+
+
+def _on_the_clock(hour: int, part: str) -> int:
+    """A 12-hour reading on the 24-hour clock: 오후 7시 → 19, 밤 12시 → 0, 낮 2시 → 14."""
+    if part == "am":
+        return 0 if hour == 12 else hour
+    if part == "night":  # 밤 12시 and 새벽 12시 are midnight; 밤 1-5시 are small hours
+        return 0 if hour == 12 else hour + 12 if hour >= 6 else hour
+    if part == "day":  # 낮 12시 is noon; 낮 1-6시 the afternoon
+        return hour if hour == 12 or hour > 6 else hour + 12
+    return hour if hour == 12 else hour + 12  # pm
 
 
 def _is_off(text: str) -> bool:
@@ -95,7 +140,8 @@ def parse_quiet_hours(text: str) -> tuple[int, int] | None:
     if len(parts) != 2 or not all(parts):
         raise SettingError("settings.quiet.format", value=_shown(text))
     try:
-        start, end = parse_time(parts[0]), parse_time(parts[1])
+        start = parse_time(parts[0])
+        end = _minutes(parts[1], allow_midnight_end=True)  # "22:00-24:00" ends at midnight
     except SettingError as error:
         if error.key == "settings.time.format":
             raise SettingError("settings.quiet.format", value=_shown(text)) from None

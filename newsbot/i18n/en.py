@@ -91,6 +91,8 @@ MESSAGES: dict[str, str] = {
     "settings.off": "off",
     "settings.on": "on",
     "settings.summary": "Language: {language} · Time zone: {zone}\nQuiet hours: {quiet}\nMorning digest: {digest}\nLink previews: {previews}",
+    "zone.Asia/Seoul": "Korea time",
+    "zone.UTC": "UTC",
     "language.name": "English",
     "channel.private_only": "Subscribe a channel from a private chat with me: /channel @channelname",
     "channel.usage": "Usage: /channel @channelname [all|section|keyword… | stop]",

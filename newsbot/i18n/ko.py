@@ -91,6 +91,8 @@ MESSAGES: dict[str, str] = {
     "settings.off": "끔",
     "settings.on": "켬",
     "settings.summary": "언어: {language} · 시간대: {zone}\n방해 금지: {quiet}\n아침 브리핑: {digest}\n링크 미리보기: {previews}",
+    "zone.Asia/Seoul": "한국 시간",
+    "zone.UTC": "세계 표준시(UTC)",
     "language.name": "한국어",
     "channel.private_only": "채널 구독은 봇과의 1:1 대화에서 /channel @채널이름 으로 해 주세요.",
     "channel.usage": "사용법: /channel @채널이름 [전체|분야|키워드… | 중지]",

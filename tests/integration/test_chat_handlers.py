@@ -363,6 +363,15 @@ async def test_settings_typed_out_are_read_and_bad_values_explained(router: Rout
     assert wrong.header.startswith("‘밤새’은(는) 시간 범위가 아닙니다.")
 
 
+async def test_settings_are_typed_as_the_bot_shows_them(router: Router) -> None:
+    quiet = await answer(router, say("settings", "방해", "금지", "밤", "11시-아침", "7시"))
+    briefing = await answer(router, say("settings", "아침", "브리핑", "오전", "6시", "반"))
+
+    assert "방해 금지: 23:00-07:00" in quiet.notice
+    assert "시간대: 한국 시간" in quiet.notice
+    assert "아침 브리핑: 06:30" in briefing.notice
+
+
 async def test_a_chat_that_chose_english_is_answered_in_english(router: Router) -> None:
     await answer(router, say("start"))
     await router.press(press("set:lang:en"))

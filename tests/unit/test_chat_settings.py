@@ -33,7 +33,11 @@ NIGHT = (23 * 60, 7 * 60)
         ("23시 30분-6시", (23 * 60 + 30, 6 * 60)),
         ("2330-0600", (23 * 60 + 30, 6 * 60)),
         ("9:05-18:00", (9 * 60 + 5, 18 * 60)),
-        ("22:00-24:00", (22 * 60, 0)),
+        ("22:00-24:00", (22 * 60, 0)),  # a range may end at 24:00
+        ("밤 11시-아침 7시", NIGHT),
+        ("밤 11시부터 아침 7시까지", NIGHT),
+        ("오후 10시 반 - 오전 6시", (22 * 60 + 30, 6 * 60)),
+        ("11pm-7am", NIGHT),
         ("off", None),
         ("OFF", None),
         ("끄기", None),
@@ -86,13 +90,12 @@ def test_a_long_mistake_is_quoted_back_shortened() -> None:
 
 
 def test_times_of_day() -> None:
-    assert [parse_time(t) for t in ("0:00", "07:30", "7시", "7시 5분", "1945", "24:00")] == [
+    assert [parse_time(t) for t in ("0:00", "07:30", "7시", "7시 5분", "1945")] == [
         0,
         450,
         420,
         425,
         19 * 60 + 45,
-        0,
     ]
     assert format_minutes(450) == "07:30"
 
@@ -160,3 +163,33 @@ def test_unknown_languages_and_impossible_times_are_refused() -> None:
     )
     assert minutes.value.key == "settings.time.range"
     assert chat.language == "ko"
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("오전 7시", 7 * 60),
+        ("아침 7시 반", 7 * 60 + 30),
+        ("오후 7시", 19 * 60),
+        ("저녁 6시 30분", 18 * 60 + 30),
+        ("밤 11시", 23 * 60),
+        ("밤 12시", 0),
+        ("새벽 2시", 2 * 60),
+        ("낮 2시", 14 * 60),
+        ("오전 12시", 0),
+        ("오후 12시", 12 * 60),
+        ("정오", 12 * 60),
+        ("자정", 0),
+        ("7:30 pm", 19 * 60 + 30),
+        ("7am", 7 * 60),
+    ],
+)
+def test_times_as_koreans_and_english_speakers_say_them(text: str, minutes: int) -> None:
+    assert parse_time(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["24:00", "24시", "오후 13시", "오전 0시", "25:00"])
+def test_what_is_not_a_time_of_day_says_so(text: str) -> None:
+    with pytest.raises(SettingError) as raised:
+        parse_time(text)
+    assert raised.value.key == "settings.time.range"
