@@ -99,6 +99,8 @@ class Settings:
 
     async def press(self, press: ButtonPress) -> Reply:
         name, _, value = press.token.partition(":")[2].partition(":")
+        if name == "back":  # from the subscription menus opened here
+            return await self.show(press, edit=True)
         async with self.context.sessions() as session:
             chat = await chat_of(self.context, session, press)
             now = self.context.clock.now()
@@ -131,6 +133,11 @@ class Settings:
         )
 
 
+def _mark(label: str, chosen: bool) -> str:
+    """The current choice among a row of buttons carries a check."""
+    return f"✓ {label}" if chosen else label
+
+
 def _settings_reply(settings: ChatSettings, locale: str, *, edit: bool) -> Reply:
     locale = settings.language or locale
     previews = "off" if settings.link_previews else "on"
@@ -142,12 +149,17 @@ def _settings_reply(settings: ChatSettings, locale: str, *, edit: bool) -> Reply
             buttons.append(Button(t(code, "button.language"), f"set:lang:{code}", row=0))
     for start, end in QUIET_PRESETS:
         label = t(locale, "button.quiet", hours=f"{hhmm(start)}-{hhmm(end)}")
-        buttons.append(Button(label, f"set:q:{start}-{end}", row=1))
-    buttons.append(Button(t(locale, "button.quiet_off"), "set:q:off", row=1))
+        chosen = settings.quiet_hours == (start, end)
+        buttons.append(Button(_mark(label, chosen), f"set:q:{start}-{end}", row=1))
+    quiet_off = t(locale, "button.quiet_off")
+    buttons.append(Button(_mark(quiet_off, settings.quiet_hours is None), "set:q:off", row=1))
     for minute in DIGEST_PRESETS:
         label = t(locale, "button.digest", time=hhmm(minute))
-        buttons.append(Button(label, f"set:d:{minute}", row=2))
-    buttons.append(Button(t(locale, "button.digest_off"), "set:d:off", row=2))
+        buttons.append(
+            Button(_mark(label, settings.digest_time == minute), f"set:d:{minute}", row=2)
+        )
+    digest_off = t(locale, "button.digest_off")
+    buttons.append(Button(_mark(digest_off, settings.digest_time is None), "set:d:off", row=2))
     buttons.append(Button(t(locale, "button.add_subscriptions"), "sub:menu", row=3))
     buttons.append(Button(t(locale, "button.manage_subscriptions"), "uns:menu", row=3))
     return Reply(

@@ -94,11 +94,13 @@ class Subscriptions:
         return done.reply(command.locale)
 
     async def menu(self, locale: str, *, edit: bool) -> Reply:
+        """The one-tap choices; opened in place from /settings (``edit``), with a way back."""
         async with self.context.sessions() as session:
             sections = await popular_sections(session, SECTION_BUTTONS)
+        buttons = subscribe_buttons(locale, sections)
         return Reply(
             header=t(locale, "subscribe.usage"),
-            buttons=subscribe_buttons(locale, sections),
+            buttons=buttons + _back(locale, buttons) if edit else buttons,
             edit=edit,
         )
 
@@ -217,9 +219,10 @@ class Subscriptions:
                 await session.commit()
                 if not subscriptions:
                     return Reply(header=t(press.locale, "list.none"), edit=True)
+                buttons = _unsubscribe_buttons(press.locale, subscriptions)
                 return Reply(
                     header=t(press.locale, "unsubscribe.choose"),
-                    buttons=_unsubscribe_buttons(press.locale, subscriptions),
+                    buttons=buttons + _back(press.locale, buttons),
                     edit=True,
                 )
             if rest == "all":
@@ -243,6 +246,11 @@ class Subscriptions:
             buttons=_unsubscribe_buttons(press.locale, remaining),
             edit=True,
         )
+
+
+def _back(locale: str, above: tuple[Button, ...]) -> tuple[Button, ...]:
+    row = max((b.row for b in above), default=-1) + 1
+    return (Button(t(locale, "button.back_to_settings"), "set:back", row=row),)
 
 
 def _meant_a_section(word: str, sections: set[str], done: Subscribed) -> bool:

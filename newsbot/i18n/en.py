@@ -121,4 +121,5 @@ MESSAGES: dict[str, str] = {
     "bot.short_description": "New-article alerts, most viewed news, search",
     "button.add_subscriptions": "➕ Add subscriptions",
     "button.manage_subscriptions": "📋 Manage subscriptions",
+    "button.back_to_settings": "◀ Settings",
 }

@@ -121,4 +121,5 @@ MESSAGES: dict[str, str] = {
     "bot.short_description": "새 기사 알림, 가장 많이 본 뉴스, 기사 검색",
     "button.add_subscriptions": "➕ 구독 추가",
     "button.manage_subscriptions": "📋 구독 관리",
+    "button.back_to_settings": "◀ 설정으로",
 }

@@ -351,8 +351,20 @@ async def test_settings_lead_to_adding_and_removing_subscriptions_in_place(
     manage = await router.press(press("uns:menu"))
 
     assert manage is not None and manage.edit
-    assert [b.label for b in manage.buttons] == ["✕ 전체 뉴스", "모두 해지"]
+    assert [b.label for b in manage.buttons] == ["✕ 전체 뉴스", "모두 해지", "◀ 설정으로"]
     assert await subscriptions(app) == {(SubscriptionKind.ALL, "")}
+    back = await router.press(press(manage.buttons[-1].token))
+    assert back is not None and back.edit and back.header == shown.header
+
+
+async def test_settings_buttons_check_the_current_choice(router: Router) -> None:
+    await answer(router, say("settings", "방해금지", "23:00-07:00"))
+
+    shown = await answer(router, say("settings"))
+
+    labels = [b.label for b in shown.buttons]
+    assert "✓ 🌙 23:00-07:00" in labels and "🌙 22:00-08:00" in labels
+    assert "✓ ☀️ 끄기" in labels and "🌙 끄기" in labels
 
 
 async def test_settings_typed_out_are_read_and_bad_values_explained(router: Router) -> None:
