@@ -12,6 +12,7 @@ from newsbot.conversation import MAX_TOKEN_BYTES, Button, ButtonPress, Command
 from newsbot.delivery.chat_settings import ChatSettings
 from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat
 from newsbot.i18n import has, t
+from newsbot.i18n.sections import section_name
 from newsbot.store.delivery_models import Chat, ChatKind, Subscription, SubscriptionKind
 
 ALL_WORDS = frozenset({"all", "전체", "모두", "전부"})
@@ -67,7 +68,7 @@ def subscribe_buttons(locale: str, sections: Sequence[str]) -> tuple[Button, ...
     for n, section in enumerate(sections):
         token = f"sub:s:{section}"
         if fits(token):
-            buttons.append(Button(section, token, row=1 + n // 3))
+            buttons.append(Button(section_name(section, locale), token, row=1 + n // 3))
     return tuple(buttons)
 
 
@@ -96,7 +97,7 @@ def label_of(kind: SubscriptionKind, value: str, locale: str) -> str:
     if kind is SubscriptionKind.ALL:
         return t(locale, "subscription.all")
     if kind is SubscriptionKind.SECTION:
-        return t(locale, "subscription.section", section=value)
+        return t(locale, "subscription.section", section=section_name(value, locale))
     return t(locale, "subscription.keyword", keyword=value)
 
 

@@ -480,3 +480,14 @@ async def test_a_failing_command_is_an_apology_in_the_chat_and_a_log_line(
     assert reply.header.startswith("Sorry, something went wrong")
     assert "command failed: platform=test chat=c1 user=100 command=explode" in caplog.text
     assert "on fire" in caplog.text  # the details are in the log, not in the chat
+
+
+async def test_english_readers_see_sections_in_english_beside_their_korean_names(
+    router: Router,
+) -> None:
+    start = await answer(router, say("start", chat="e1", locale="en"))
+    done = await router.press(press("sub:s:스포츠", chat="e1", locale="en"))
+
+    labels = {b.token: b.label for b in start.buttons}
+    assert labels["sub:s:스포츠"] == "Sports (스포츠)"
+    assert done is not None and done.header == "Subscribed: section Sports (스포츠)"
