@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.common import wanted
+from handlers.common import label, wanted
 from handlers.context import HandlerContext
 from handlers.subscriptions import Subscriptions
 from newsbot.conversation import Command, Reply
-from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, unsubscribe
+from newsbot.delivery.subscriptions import (
+    ChatRef,
+    get_or_create_chat,
+    subscriptions_of,
+    unsubscribe,
+)
 from newsbot.i18n import t
 from newsbot.store.delivery_models import ChatKind
 from newsbot.store.sections import all_sections
@@ -47,13 +52,26 @@ class Channels:
                 title=info.title,
                 language=command.locale,
             )
+            if not wanted_args:  # "/channel @name" alone: what it gets, and how to change it
+                shown = await subscriptions_of(session, chat)
+                await session.commit()
+                change = t(command.locale, "channel.change", reference=reference)
+                if not shown:
+                    return Reply(
+                        header=t(command.locale, "channel.none", channel=title), notice=change
+                    )
+                lines = "\n".join("• " + label(s, command.locale) for s in shown)
+                return Reply(
+                    header=t(command.locale, "channel.shows", channel=title, count=len(shown)),
+                    notice=lines + "\n\n" + change,
+                )
             if {a.lower() for a in wanted_args} & STOP_WORDS:
                 removed = await unsubscribe(session, chat)
                 await session.commit()
                 return Reply(
                     header=t(command.locale, "channel.stopped", channel=title, count=removed)
                 )
-            wanted_ = wanted(wanted_args or ("all",), await all_sections(session))
+            wanted_ = wanted(wanted_args, await all_sections(session))
             done = await self.subscriptions.add(session, chat, wanted_, command.locale)
             await session.commit()
         return done.reply(command.locale, header_key="channel.done", channel=title)

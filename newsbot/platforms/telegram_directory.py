@@ -10,6 +10,7 @@ group's id as its user, which is how it is recognised here.
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from telegram import ChatMember
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 ADMIN_STATUSES = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})
 ADMIN_CACHE_SECONDS = 60.0
 MAX_ADMIN_CACHE = 10_000
+_TME = re.compile(r"^(?:https?://)?(?:www\.)?(?:t|telegram)\.me/", re.I)
 
 
 class TelegramDirectory:
@@ -57,6 +59,7 @@ class TelegramDirectory:
 
     async def inspect_channel(self, reference: str, user_id: str) -> ChannelInfo | None:
         bot = self.platform.bot
+        reference = _TME.sub("", reference).rstrip("/")  # t.me/name, https://t.me/name
         target: str | int = reference if reference.startswith("@") else "@" + reference
         if reference.lstrip("-").isdigit():
             target = int(reference)

@@ -371,7 +371,7 @@ async def test_an_admin_subscribes_a_channel_and_headlines_are_posted_there(
     done = await bot.answer(READER, f"/channel {CHANNEL} 행정")
 
     assert "관리자가 아닙니다" in not_yet["text"]
-    assert "성남 뉴스 채널이 구독했습니다: 분야 행정" in done["text"]
+    assert "‘성남 뉴스’ 채널로 보냅니다: 분야 행정" in done["text"]
     clock.set(NOON_KST + timedelta(minutes=5))
     draft = ArticleDraft(
         source="e2e",

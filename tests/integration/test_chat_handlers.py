@@ -428,13 +428,33 @@ async def test_an_admin_subscribes_their_channel_from_a_private_chat(
     unknown = await answer(router, say("channel", "@nowhere"))
     from_group = await answer(router, say("channel", "@seongnam_news", kind="group"))
 
-    assert reply.header == "성남 뉴스 채널이 구독했습니다: 분야 행정"
+    assert reply.header == "‘성남 뉴스’ 채널로 보냅니다: 분야 행정"
     assert await subscriptions(app, "-100777") == {(SubscriptionKind.SECTION, "행정")}
     assert unknown.header.startswith("@nowhere 채널을 찾지 못했습니다")
     assert from_group.header.startswith("채널 구독은 봇과의 1:1 대화에서")
     async with app.sessions() as session:
         chat = await session.scalar(select(Chat).where(Chat.platform_chat_id == "-100777"))
     assert chat is not None and chat.kind is ChatKind.CHANNEL
+
+
+async def test_naming_a_channel_alone_shows_what_it_gets_and_changes_nothing(
+    router: Router, app: App, directory: FakeDirectory
+) -> None:
+    directory.known["@seongnam_news"] = ChannelInfo("-100777", "성남 뉴스", True, True)
+    empty = await answer(router, say("channel", "@seongnam_news"))
+    await answer(router, say("channel", "@seongnam_news", "행정", "드론"))
+
+    shown = await answer(router, say("channel", "@seongnam_news"))
+
+    assert empty.header == "‘성남 뉴스’ 채널은 아직 받는 뉴스가 없습니다."
+    assert shown.header == "‘성남 뉴스’ 채널이 받는 뉴스 2개"
+    assert shown.notice.startswith(
+        "• 분야 행정\n• 키워드 ‘드론’\n\n바꾸려면 /channel @seongnam_news"
+    )
+    assert await subscriptions(app, "-100777") == {
+        (SubscriptionKind.SECTION, "행정"),
+        (SubscriptionKind.KEYWORD, "드론"),
+    }
 
 
 # --- the router ---------------------------------------------------------------------------
