@@ -9,6 +9,7 @@ newsbot uses (aiohttp, psycopg, aiosqlite, signal handlers) runs on it unchanged
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -27,3 +28,12 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     """asyncio.run, on the fastest loop available."""
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         return runner.run(main)
+
+
+async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
+    """Stop a background task and wait until it has stopped (its cancellation swallowed)."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

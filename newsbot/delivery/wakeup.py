@@ -16,13 +16,14 @@ matcher itself after storing articles (see `newsbot.service`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import psycopg
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from newsbot.event_loop import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,7 @@ class Listener:
     async def stop(self) -> None:
         """Stop listening and close the connection."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _run(self) -> None:
         self._retry = self.first_retry

@@ -10,7 +10,6 @@ they run its chat (``ConsoleDirectory``); their newsroom role is whatever the st
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -25,6 +24,7 @@ from newsbot.conversation import (
     Conversations,
     Reply,
 )
+from newsbot.event_loop import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +90,7 @@ class ConsoleFrontend:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _read(self, lines: AsyncIterator[str]) -> None:
         async for line in lines:
