@@ -1,8 +1,10 @@
-"""`newsbot db`: the store's schema, and forgetting old deliveries."""
+"""`newsbot db`: the store's schema, forgetting old deliveries, backups of the embedded store."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
+from pathlib import Path
 
 import click
 
@@ -10,6 +12,9 @@ from newsbot import event_loop
 from newsbot.app import App, index_missing, open_app
 from newsbot.cli.root import run_with_app, settings_of
 from newsbot.delivery.retention import MIN_DAYS, prune_settled
+from newsbot.errors import StoreError
+from newsbot.leadership import sqlite_single_process
+from newsbot.store import backup as backups
 from newsbot.store import migrate
 
 
@@ -74,3 +79,37 @@ def prune(ctx: click.Context, days: int | None) -> None:
 
     deleted = run_with_app(ctx, work)
     click.echo(f"deleted {deleted:,} settled deliveries older than {keep} days")
+
+
+@db.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, path: Path) -> None:
+    """Copy the embedded store to PATH, consistently, even while the bot runs on it."""
+    settings = settings_of(ctx)
+    copied = backups.backup(
+        settings.database_url, path, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    click.echo(
+        f"backed up to {copied.path} ({copied.bytes:,} bytes, schema {copied.revision or '-'})"
+    )
+
+
+@db.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def restore(ctx: click.Context, path: Path) -> None:
+    """Replace the embedded store with the backup at PATH. Refused while a bot runs on it."""
+    settings = settings_of(ctx)
+    backups.store_path(settings.database_url)  # PostgreSQL: say so before anything else
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(sqlite_single_process(settings.database_url))
+        except StoreError:
+            raise StoreError(
+                "a newsbot process is running on this store: stop it before restoring"
+            ) from None
+        copied = backups.restore(
+            path, settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+    click.echo(f"restored {copied.path} from {path} (schema {copied.revision})")
