@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.clock import Clock
 from newsbot.delivery import outbox
+from newsbot.delivery.breaker import Breaker
 from newsbot.delivery.messages import Job, load_held_jobs, load_jobs
 from newsbot.delivery.outcomes import (
     ChatGone,
@@ -104,6 +105,7 @@ class Dispatcher:
         settings: DispatchSettings,
         *,
         pacers: dict[str, Pacer] | None = None,
+        breakers: dict[str, Breaker] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.sessions = sessions
@@ -111,6 +113,7 @@ class Dispatcher:
         self.clock = clock
         self.settings = settings
         self.pacers = pacers or {name: Pacer(p.limits) for name, p in platforms.items()}
+        self.breakers = breakers or {name: Breaker(name) for name in platforms}
         self._sleep = sleep
         self._gate = asyncio.Semaphore(settings.concurrency)  # shared by concurrent batches
 
@@ -240,13 +243,20 @@ class Dispatcher:
         key = job.recipient.platform_chat_id
         if (wait := pacer.chat_wait(key)) > DEFER_AFTER:
             return _Deferred(wait)
+        breaker = self.breakers[job.platform]
+        if (wait := breaker.admit()) > 0:  # the platform is down: wait, spending no attempt
+            return _Deferred(wait)
         if (wait := pacer.reserve(key, job.recipient.kind)) > 0:
             await self._sleep(wait)
         try:
             outcome = await platform.send(job.recipient, job.message)
         except Exception as exc:  # an adapter bug must not lose the row: retry, and log it
             log.exception("platform %s failed on deliveries %s", job.platform, job.delivery_ids)
+            breaker.release()  # a bug here says nothing of the platform
             return Transient(f"adapter error: {exc!r}")
+        breaker.record(key, outcome)
+        if isinstance(outcome, Transient) and breaker.is_open:
+            return _Deferred(breaker.admit_delay())  # an outage, not this message's failure
         if isinstance(outcome, RateLimited):
             if outcome.scope == "global":
                 pacer.hold_all(outcome.retry_after)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from newsbot.app import App
 from newsbot.clock import FixedClock
+from newsbot.delivery.breaker import Breaker
 from newsbot.delivery.dispatcher import (
     MAX_ATTEMPTS,
     UNSTORED_MAX,
@@ -366,3 +367,56 @@ async def test_a_batch_whose_outcomes_cannot_be_stored_stops_sending(
 
     assert len(platform.sent) <= UNSTORED_MAX
     assert set(await rig.states()) == {DeliveryState.PENDING}  # leased: they go again later
+
+
+@dataclass
+class Outage(RecordingPlatform):
+    """A platform that answers 502 to everything while ``down``."""
+
+    down: bool = False
+    refused: int = 0
+
+    async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
+        if self.down:
+            self.refused += 1
+            return Transient("502 Bad Gateway")
+        return await super().send(recipient, message)
+
+
+async def test_an_hour_long_outage_loses_nothing_and_is_logged_when_it_starts_and_ends(
+    app: App, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    platform, ticker = Outage(down=True), Ticker()
+    dispatcher = Dispatcher(
+        app.sessions,
+        {"test": platform},
+        clock,
+        DispatchSettings(owner="test:1"),
+        pacers={"test": Pacer(Limits(overall_per_second=1000.0), monotonic=ticker)},
+        breakers={"test": Breaker("test", monotonic=ticker)},
+        sleep=ticker.sleep,
+    )
+    rig = Rig(app, clock, platform, ticker, dispatcher)
+    for n in range(20):
+        await rig.chat(f"c{n}")
+    await rig.publish(1, "정전으로 멈춘 텔레그램")
+
+    for _ in range(120):  # an hour, a look every 30 s
+        await dispatcher.run_once()
+        rig.later(30)
+    platform.down = False
+    for _ in range(10):
+        await dispatcher.run_once()
+        rig.later(30)
+
+    assert sorted(chat for chat, _ in platform.sent) == sorted(f"c{n}" for n in range(20))
+    assert set(await rig.states()) == {DeliveryState.SENT}
+    assert platform.refused < 3 + 120  # the first failures, then a probe a look at most
+    async with app.sessions() as session:
+        attempts = await session.scalar(select(func.max(Delivery.attempts)))
+    # A claim counts an attempt, a deferral gives it back: the sending claim is one, and only
+    # the failures before the breaker opened (two chats') cost one more.
+    assert attempts == 2
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert sum("sends are failing across chats" in w for w in warnings) == 1
+    assert sum(w.startswith("test: back after") for w in warnings) == 1
