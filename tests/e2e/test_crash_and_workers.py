@@ -94,6 +94,37 @@ async def until_it_holds_leases(app: App, process: asyncio.subprocess.Process) -
         await asyncio.sleep(0.02)
 
 
+# At a free bot's pace, outcomes are stored every SETTLE_AFTER seconds rather than waiting
+# for SETTLE_EVERY of them: what was sent and not yet stored is the pace times that, plus
+# one store's time (30/s × (0.25 s + ~0.1 s) ≈ 10), with room for a slow CI machine.
+PACED_BOUND = 15
+
+
+@pytest.mark.slow
+async def test_killed_at_telegrams_default_pace_it_doubles_about_ten_at_most(
+    app: App, fake_telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    chats = await fan_out_to(app, 300)
+    env = environment(database_url, fake_telegram) | {"NEWSBOT_TELEGRAM_OVERALL_PER_SECOND": "30"}
+
+    first = await start("run", env, tmp_path)
+    await wait_for(lambda: len(fake_telegram.delivered()) >= 100, 60)
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    at_kill = len(fake_telegram.delivered())
+
+    second = await start("run", env, tmp_path)
+    await wait_for(lambda: set(chats) <= {r["chat_id"] for r in fake_telegram.delivered()}, 90)
+    err = await stop(second)
+
+    received = Counter(r["chat_id"] for r in fake_telegram.delivered())
+    duplicates = sum(received.values()) - len(chats)
+    print(f"\nkill -9 at 30 msg/s after {at_kill} of 300 sends: {duplicates} duplicates")
+    assert set(received) == set(chats)
+    assert duplicates <= PACED_BOUND
+    assert b"Traceback" not in err
+
+
 @pytest.mark.slow
 async def test_a_worker_killed_mid_fan_out_loses_nothing_and_doubles_little(
     app: App, fake_telegram: FakeTelegram, database_url: str, tmp_path: Path
