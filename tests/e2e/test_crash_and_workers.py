@@ -94,6 +94,34 @@ async def until_it_holds_leases(app: App, process: asyncio.subprocess.Process) -
         await asyncio.sleep(0.02)
 
 
+@pytest.mark.slow
+async def test_an_outage_of_telegram_pauses_sending_and_loses_nothing(
+    app: App, fake_telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    fake_telegram.down = True
+    chats = await fan_out_to(app, 40)
+    env = environment(database_url, fake_telegram)
+
+    bot = await start("run", env, tmp_path)
+    await wait_for(lambda: len(fake_telegram.calls("sendMessage")) >= 3, 30)
+    await asyncio.sleep(8)  # the outage goes on: the bot only probes now
+    during = len(fake_telegram.calls("sendMessage"))
+    fake_telegram.down = False
+    await wait_for(lambda: set(chats) <= {r["chat_id"] for r in fake_telegram.delivered()}, 90)
+    err = (await stop(bot)).decode()
+
+    received = Counter(r["chat_id"] for r in fake_telegram.delivered())
+    assert set(received) == set(chats) and max(received.values()) == 1
+    # The sends in flight when the outage showed, then a probe at 2, 4, 8 s: not every
+    # chat tried again and again.
+    assert during <= 40 + 5
+    async with app.sessions() as session:
+        states = set(await session.scalars(select(Delivery.state)))
+    assert states == {DeliveryState.SENT}
+    assert err.count("sends are failing across chats (Bad Gateway)") == 1
+    assert err.count("telegram: back after") == 1
+
+
 # At a free bot's pace, outcomes are stored every SETTLE_AFTER seconds rather than waiting
 # for SETTLE_EVERY of them: what was sent and not yet stored is the pace times that, plus
 # one store's time (30/s × (0.25 s + ~0.1 s) ≈ 10), with room for a slow CI machine.

@@ -27,7 +27,8 @@ Errors it gives, as the real API words them:
     400 Bad Request: message is not modified: ...    an edit that changes nothing
     400 Bad Request: message to delete not found     deleting twice
     400 Bad Request: query is too old ...            answering a query the fake never issued
-    sendMessage only: 429, 502 and slow (``then``, ``flood_every``), 403 blocked, 400 migrated
+    sendMessage only: 429, 502 and slow (``then``, ``flood_every``), 403 blocked, 400 migrated,
+    502 to every chat while ``down`` (an outage)
 
 The fake does not parse HTML: a message's ``text`` is kept as the bot sent it.
 (PTB raises these with "Bad Request: " cut and the first letter capitalised: match

@@ -32,7 +32,7 @@ class MessageMethods(TelegramState):
                 f"Too Many Requests: retry after {self.retry_after}",
                 retry_after=self.retry_after,
             )
-        if behaviour == "502":
+        if behaviour == "502" or self.down:
             return error(502, "Bad Gateway")
         if chat in self.blocked:
             return error(403, "Forbidden: bot was blocked by the user")

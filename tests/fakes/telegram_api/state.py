@@ -25,6 +25,7 @@ class TelegramState:
     migrated: dict[str, int] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
     flood_every: int = 0  # every Nth sendMessage gets a 429 (a storm)
+    down: bool = False  # Telegram's outage: every sendMessage gets 502 Bad Gateway
     retry_after: int = 1
     slow_seconds: float = 2.0
     port: int = 0
