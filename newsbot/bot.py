@@ -145,6 +145,8 @@ def build_bot(
             owner=overrides.dispatch_owner or process_name(),
             concurrency=overrides.dispatch_concurrency or settings.dispatch_concurrency,
             lease=timedelta(seconds=settings.dispatch_lease_seconds),
+            headline_max_age=settings.headline_max_age,
+            urgent_max_age=settings.urgent_max_age,
         ),
         poll_settings=PollSettings.of(settings),
         pacers=pacers,

@@ -8,6 +8,7 @@ repr, a log line or an error message.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -94,6 +95,15 @@ class Settings(BaseSettings):
     slack_channel_per_second: float = Field(
         default=1.0, gt=0, description="messages a second to one Slack channel or DM"
     )
+    headline_max_age: timedelta = Field(
+        default=timedelta(hours=24),
+        description="how long a headline may wait to be sent (an outage) before it is "
+        "dropped as stale; an ISO 8601 duration such as PT24H",
+    )
+    urgent_max_age: timedelta = Field(
+        default=timedelta(hours=72),
+        description="the same for breaking news and corrections",
+    )
     admins: str = Field(
         default="",
         description="newsroom admins without a stored role, platform:user_id separated by "
@@ -116,6 +126,13 @@ class Settings(BaseSettings):
         # last week's headlines a chat has not had, so a copy forgotten sooner goes again.
         if 0 < value < 7:
             raise ValueError("0 (keep forever) or at least 7 days")
+        return value
+
+    @field_validator("headline_max_age", "urgent_max_age")
+    @classmethod
+    def _at_least_an_hour(cls, value: timedelta) -> timedelta:
+        if value < timedelta(hours=1):
+            raise ValueError("at least an hour (e.g. PT24H)")
         return value
 
     @field_validator("admins")

@@ -44,7 +44,8 @@ def run_command(ctx: click.Context, once: bool) -> None:
             report = await service.dispatch_all()
             return (
                 f"matched {written} deliveries; sent {report.sent}, retried "
-                f"{report.retried}, failed {report.failed}, deferred {report.deferred}"
+                f"{report.retried}, failed {report.failed}, deferred {report.deferred}, "
+                f"stale {report.stale}"
             )
         await _until_stopped(service, lead=True)
         return "stopped"

@@ -45,7 +45,7 @@ from newsbot.delivery.outcomes import (
     Transient,
 )
 from newsbot.delivery.pacing import Pacer
-from newsbot.store.delivery_models import Chat, Delivery
+from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,15 @@ class DispatchSettings:
     # Batches worked on at once: while one waits for its slowest sends and settles, the next
     # is already claimed and sending, so the platform never waits on the database.
     batches_in_flight: int = 2
+    # How long a message may wait to be sent before it is no longer news: dropped as stale
+    # (counted, with the reason), never sent late. An outage holds messages back; this, not
+    # a count of attempts, is what ends their wait. Breaking news and corrections wait longer.
+    headline_max_age: timedelta = timedelta(hours=24)
+    urgent_max_age: timedelta = timedelta(hours=72)
+
+    def max_age(self, kind: str) -> timedelta:
+        urgent = kind in (DeliveryKind.BREAKING.value, DeliveryKind.CORRECTION.value)
+        return self.urgent_max_age if urgent else self.headline_max_age
 
 
 @dataclass(slots=True)
@@ -83,6 +92,7 @@ class DispatchReport:
     failed: int = 0
     gone: int = 0
     moved: int = 0
+    stale: int = 0  # waited past their kind's max age: dropped, not sent
 
     def add(self, other: DispatchReport) -> None:
         for name in self.__slots__:
@@ -131,9 +141,17 @@ class Dispatcher:
             groups = await outbox.claim_held(
                 session, owner=owner, now=now, lease=lease, limit=self.settings.batch
             )
+            stale = [c for c in claimed if now - c.created_at > self.settings.max_age(c.kind)]
+            if stale:
+                await outbox.drop_stale(
+                    session, [c.id for c in stale], reason="stale: not sent in time", now=now
+                )
+                report.stale = len(stale)
+                log.warning("dropped %d deliveries that waited past their max age", len(stale))
+                claimed = [c for c in claimed if c not in stale]
             await session.commit()
             ids = [c.id for c in claimed] + [i for group in groups.values() for i in group]
-            report.claimed = len(ids)
+            report.claimed = len(ids) + report.stale
             if not ids:
                 return report
             jobs = await load_jobs(session, claimed)

@@ -420,3 +420,26 @@ async def test_an_hour_long_outage_loses_nothing_and_is_logged_when_it_starts_an
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert sum("sends are failing across chats" in w for w in warnings) == 1
     assert sum(w.startswith("test: back after") for w in warnings) == 1
+
+
+async def test_a_headline_that_waited_past_its_max_age_is_dropped_as_stale_not_sent(
+    rig: Rig,
+) -> None:
+    await rig.chat("a")
+    await rig.publish(1, "어제의 뉴스")
+    await rig.publish(2, "어제의 속보", breaking=True)
+    rig.later(25 * 3600)  # a day-long outage: nothing could be sent
+
+    report = await rig.dispatcher.run_once()
+
+    assert (report.stale, report.sent) == (1, 1)
+    assert [m.title for _, m in rig.platform.sent] == ["어제의 속보"]  # breaking waits 72 h
+    async with rig.app.sessions() as session:
+        dropped = (
+            await session.execute(
+                select(Delivery.state, Delivery.last_error).where(
+                    Delivery.state == DeliveryState.DROPPED
+                )
+            )
+        ).all()
+    assert dropped == [(DeliveryState.DROPPED, "stale: not sent in time")]
