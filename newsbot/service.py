@@ -41,6 +41,7 @@ from newsbot.leadership import LEADER_RETRY_SECONDS, Leadership
 from newsbot.scheduler import LeaderJobs, TimedJob
 from newsbot.store.articles import Outcome
 from newsbot.store.engine import backend_name
+from newsbot.store.outage import StoreWatch, is_unreachable
 from newsbot.text.analyzer import default_analyzer
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class Service:
     dispatcher: Dispatcher = field(init=False)
     leadership: Leadership = field(init=False)
     leader_jobs: LeaderJobs = field(init=False)
+    store: StoreWatch = field(default_factory=StoreWatch)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(
@@ -153,9 +155,14 @@ class Service:
                 wake.clear()  # a wake-up that comes during this pass brings the next one
             try:
                 busy = await step()
-            except Exception:  # one failing step must not end the bot; it retries
-                log.exception("%s loop failed; retrying", name)
+            except Exception as problem:  # one failing step must not end the bot; it retries
+                if is_unreachable(problem):
+                    self.store.failed(f"the {name} loop", problem)
+                else:
+                    log.exception("%s loop failed; retrying", name)
                 busy = False
+            else:
+                self.store.worked()
             if not busy:
                 await self._pause(idle, wake)
 

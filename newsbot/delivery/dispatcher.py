@@ -23,6 +23,7 @@ import collections
 import contextlib
 import logging
 import random
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,6 +47,7 @@ from newsbot.delivery.outcomes import (
 )
 from newsbot.delivery.pacing import Pacer
 from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind
+from newsbot.store.outage import first_line, is_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +211,7 @@ class Dispatcher:
                     room.set()
                     if not sending or failures >= STORE_ATTEMPTS:
                         raise  # what was sent but not stored goes again: bounded, not lost
-                    log.exception("could not store delivery outcomes yet; trying again")
+                    _log_store_trouble("could not store delivery outcomes yet; trying again")
                     await self._sleep(STORE_RETRY_SECONDS)
                     wake.set()
                 else:
@@ -261,7 +263,7 @@ class Dispatcher:
                     )
                     await session.commit()
             except Exception:  # a missed renewal costs at most a duplicate, never a loss
-                log.exception("could not renew delivery leases")
+                _log_store_trouble("could not renew delivery leases")
 
     async def _send(self, job: Job) -> Outcome | _Deferred:
         platform = self.platforms.get(job.platform)
@@ -385,3 +387,13 @@ async def _move_chat(session: AsyncSession, job: Job, new_chat_id: str, now: dat
             last_error=f"chat moved to {new_chat_id}",
         )
     )
+
+
+def _log_store_trouble(what: str) -> None:
+    """Inside an ``except``: one line when the store is away (the service says so once,
+    for the whole process), the traceback when it is anything else."""
+    problem = sys.exc_info()[1]
+    if problem is not None and is_unreachable(problem):
+        log.info("%s: %s", what, first_line(problem))
+    else:
+        log.exception(what)
