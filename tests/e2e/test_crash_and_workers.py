@@ -13,6 +13,7 @@ import asyncio
 import os
 import signal
 import socket
+import sqlite3
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.delivery.dispatcher import UNSTORED_MAX, DispatchSettings
 from newsbot.store.delivery_models import Delivery, DeliveryState
+from newsbot.store.engine import sync_url
 from tests.builders import draft, publish
 from tests.bulk import add_chats_taking_all_news
 from tests.conftest import _pg_conninfo
@@ -176,6 +178,42 @@ async def test_the_database_going_away_mid_fan_out_loses_nothing_and_doubles_not
     # The operator reads that the store went away and came back, not a traceback a loop.
     assert err.count("the store is unreachable") == 1
     assert err.count("the store is back after") == 1
+    assert "Traceback" not in err
+
+
+def sqlite_locked(database_url: str, seconds: float) -> None:
+    """Another program holds the embedded store's write lock (a backup tool, a migration
+    in a shell) far past the bot's busy timeout."""
+    with sqlite3.connect(sync_url(database_url).database or "", timeout=30) as other:
+        other.execute("BEGIN EXCLUSIVE")
+        time.sleep(seconds)
+        other.rollback()
+
+
+@pytest.mark.slow
+async def test_the_embedded_store_locked_by_another_writer_loses_nothing(
+    app: App, fake_telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    chats = await fan_out_to(app, 3000)
+    env = environment(database_url, fake_telegram) | {
+        "NEWSBOT_TELEGRAM_OVERALL_PER_SECOND": "500",
+        "NEWSBOT_SQLITE_BUSY_TIMEOUT_MS": "2000",
+    }
+    await app.engine.dispose()
+
+    bot = await start("run", env, tmp_path)
+    await wait_for(lambda: len(fake_telegram.delivered()) >= 1000, 60)
+    await asyncio.to_thread(sqlite_locked, database_url, 10.0)  # five busy timeouts
+    await wait_for(lambda: set(chats) <= {r["chat_id"] for r in fake_telegram.delivered()}, 90)
+    await asyncio.sleep(4)  # past the 3 s lease
+    err = (await stop(bot)).decode()
+
+    received = Counter(r["chat_id"] for r in fake_telegram.delivered())
+    assert set(received) == set(chats)
+    assert sum(received.values()) - len(chats) <= IN_FLIGHT
+    assert "the store is unreachable (database is locked)" in err
     assert "Traceback" not in err
 
 
