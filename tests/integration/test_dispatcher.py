@@ -443,3 +443,34 @@ async def test_a_headline_that_waited_past_its_max_age_is_dropped_as_stale_not_s
             )
         ).all()
     assert dropped == [(DeliveryState.DROPPED, "stale: not sent in time")]
+
+
+async def test_one_platform_down_does_not_hold_back_another(app: App, clock: FixedClock) -> None:
+    down, up, ticker = Outage(name="down", down=True), RecordingPlatform(name="up"), Ticker()
+    fast = Limits(overall_per_second=1000.0)
+    dispatcher = Dispatcher(
+        app.sessions,
+        {"down": down, "up": up},
+        clock,
+        DispatchSettings(owner="test:1"),
+        pacers={name: Pacer(fast, monotonic=ticker) for name in ("down", "up")},
+        breakers={name: Breaker(name, monotonic=ticker) for name in ("down", "up")},
+        sleep=ticker.sleep,
+    )
+    async with app.sessions() as session:
+        for platform in ("down", "up"):
+            await add_chats_taking_all_news(
+                session, platform, [f"{platform}{n}" for n in range(10)], now=clock.now()
+            )
+        await session.commit()
+    rig = Rig(app, clock, up, ticker, dispatcher)
+    await rig.publish(1, "한쪽만 멈춘 날")
+    await dispatcher.run_once()  # "down" fails across its chats: its breaker opens
+    assert dispatcher.breakers["down"].is_open
+
+    await rig.publish(2, "멈춘 동안의 기사")
+    await dispatcher.run_once()
+
+    titles = {chat: [m.title for m in up.to(chat)] for chat in (f"up{n}" for n in range(10))}
+    assert all(got == ["한쪽만 멈춘 날", "멈춘 동안의 기사"] for got in titles.values())
+    assert not dispatcher.breakers["up"].is_open and down.sent == []
