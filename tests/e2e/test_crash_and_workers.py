@@ -15,6 +15,7 @@ import signal
 import socket
 import sqlite3
 import time
+from asyncio.subprocess import PIPE
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +34,7 @@ from tests.builders import draft, publish
 from tests.bulk import add_chats_taking_all_news
 from tests.conftest import _pg_conninfo
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
-from tests.processes import start, stop
+from tests.processes import NEWSBOT, start, stop
 
 # The most one process can have sent (or be sending) without having stored it: what each
 # batch may have unstored, times the batches it works on at once.
@@ -215,6 +216,52 @@ async def test_the_embedded_store_locked_by_another_writer_loses_nothing(
     assert sum(received.values()) - len(chats) <= IN_FLIGHT
     assert "the store is unreachable (database is locked)" in err
     assert "Traceback" not in err
+
+
+async def newsbot_db(env: dict[str, str], cwd: Path, *args: str) -> str:
+    process = await asyncio.create_subprocess_exec(
+        NEWSBOT, "db", *args, env=env, cwd=cwd, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+@pytest.mark.slow
+async def test_a_backup_of_the_running_store_restored_sends_nothing_it_had_sent(
+    app: App, fake_telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("backups of the embedded store")
+    chats = await fan_out_to(app, 3000)
+    env = environment(database_url, fake_telegram) | {"NEWSBOT_TELEGRAM_OVERALL_PER_SECOND": "500"}
+    backup_file = tmp_path / "backup.db"
+
+    bot = await start("run", env, tmp_path)
+    await wait_for(lambda: len(fake_telegram.delivered()) >= 1000, 60)
+    await newsbot_db(env, tmp_path, "backup", str(backup_file))  # while it sends
+    await wait_for(lambda: set(chats) <= {r["chat_id"] for r in fake_telegram.delivered()}, 60)
+    await stop(bot)
+    with sqlite3.connect(backup_file) as saved:
+        sent_before = {
+            str(chat)
+            for (chat,) in saved.execute(
+                "SELECT c.platform_chat_id FROM deliveries d JOIN chats c ON c.id = d.chat_id "
+                "WHERE d.state = 'sent'"
+            )
+        }
+    before_restore = len(fake_telegram.delivered())
+
+    await newsbot_db(env, tmp_path, "restore", str(backup_file))
+    again = await start("run", env, tmp_path)
+    await wait_for(lambda: len(fake_telegram.delivered()) >= before_restore + 1, 60)
+    await asyncio.sleep(4)
+    await stop(again)
+
+    resent = Counter(r["chat_id"] for r in fake_telegram.delivered()[before_restore:])
+    assert len(sent_before) >= 1000
+    assert not set(resent) & sent_before  # what the backup knew was sent never goes again
+    assert set(resent) <= set(chats) - sent_before  # only what was sent after the backup
 
 
 # At a free bot's pace, outcomes are stored every SETTLE_AFTER seconds rather than waiting
