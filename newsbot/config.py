@@ -8,6 +8,7 @@ repr, a log line or an error message.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -23,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from newsbot.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///./newsbot.db"
+_UNITS = {"h": "hours", "m": "minutes", "s": "seconds"}
 _URL_PASSWORD = re.compile(r"(//[^/:@\s]*:)[^@/\s]*@")
 
 
@@ -94,11 +96,34 @@ class Settings(BaseSettings):
     slack_channel_per_second: float = Field(
         default=1.0, gt=0, description="messages a second to one Slack channel or DM"
     )
+    digest_grace: timedelta = Field(
+        default=timedelta(hours=3),
+        description="how late a digest may still go after downtime (3h, 90m, 600s or "
+        "seconds); older ones are dropped and counted in newsbot stats",
+    )
     admins: str = Field(
         default="",
         description="newsroom admins without a stored role, platform:user_id separated by "
         "commas (telegram:12345,slack:U0123,console:desk)",
     )
+
+    @field_validator("digest_grace", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([hms]?)\s*", value.lower())
+            if match is None:
+                raise ValueError("expected a duration such as 3h, 90m or 600s")
+            number, unit = float(match[1]), match[2] or "s"
+            return timedelta(**{_UNITS[unit]: number})
+        return value
+
+    @field_validator("digest_grace")
+    @classmethod
+    def _not_negative(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("expected a duration of 0 or more")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -60,11 +60,12 @@ HELD = DELIVERIES.c.state == literal_column(f"'{DeliveryState.HELD.value}'")
 @dataclass(frozen=True, slots=True)
 class Claimed:
     id: int
-    article_id: int
+    article_id: int | None  # None for a digest
     chat_id: int
     kind: str
     revision: int
     attempts: int
+    digest_id: int | None = None
 
 
 def ids_in(
@@ -128,11 +129,12 @@ async def claim(
             DELIVERIES.c.kind,
             DELIVERIES.c.revision,
             DELIVERIES.c.attempts,
+            DELIVERIES.c.digest_id,
         )
     )
     # RETURNING keeps no order: most urgent first again.
     return [
-        Claimed(r[1], r[2], r[3], str(r[4]), r[5], r[6])
+        Claimed(r[1], r[2], r[3], str(r[4]), r[5], r[6], r[7])
         for r in sorted(rows, key=lambda r: (r[0], r[1]))
     ]
 
