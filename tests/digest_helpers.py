@@ -68,7 +68,7 @@ async def articles_with_views(
             f"기사 {n}",
             published_at=published + timedelta(minutes=n),
             section=sections[n] if sections else None,
-            lead=f"홍길동 기자 = 기사 {n}의 첫 줄입니다. 두 번째 문장.",
+            lead=f"[서울=뉴시스] 홍길동 기자 = 기사 {n}의 첫 줄입니다. 두 번째 문장.",
         )
         for n in range(len(views))
     ]
