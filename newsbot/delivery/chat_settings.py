@@ -62,13 +62,29 @@ class ChatSettings:
     quiet_hours: tuple[int, int] | None
     link_previews: bool
     digest_time: int | None
+    # The digest's other settings (newsbot.digest.settings changes them).
+    digest_size: int = 7
+    digest_weekday: int | None = None
+    digest_scope: str = "subscriptions"
+    digest_empty_note: bool = False
 
     @classmethod
     def of(cls, chat: Chat) -> ChatSettings:
         quiet = None
         if chat.quiet_start is not None and chat.quiet_end is not None:
             quiet = (chat.quiet_start, chat.quiet_end)
-        return cls(chat.language, chat.timezone, quiet, chat.link_previews, chat.digest_time)
+        return cls(
+            chat.language,
+            chat.timezone,
+            quiet,
+            chat.link_previews,
+            chat.digest_time,
+            # A Chat not yet flushed has no column defaults: the defaults stand in.
+            chat.digest_size or 7,
+            chat.digest_weekday,
+            chat.digest_scope or "subscriptions",
+            bool(chat.digest_empty_note),
+        )
 
 
 def _shown(text: str) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -265,20 +265,8 @@ async def _write(
         else:
             report.queued += 1
             start, end, zone = by_chat[chat_id].quiet
-            deliveries.append(
-                {
-                    "article_id": None,
-                    "digest_id": digest_id,
-                    "chat_id": chat_id,
-                    "kind": DeliveryKind.DIGEST,
-                    "revision": 0,
-                    "priority": PRIORITY[DeliveryKind.DIGEST],
-                    "state": DeliveryState.PENDING,
-                    "due_at": quiet_release(now, start, end, zone) or now,
-                    "attempts": 0,
-                    "created_at": now,
-                }
-            )
+            due_at = quiet_release(now, start, end, zone) or now
+            deliveries.append(_delivery(digest_id, chat_id, now, due_at))
     if deliveries:
         await session.execute(insert(DELIVERIES), deliveries)
     # Only where no one changed the chat's schedule meanwhile (its settings, another tick).
@@ -288,6 +276,50 @@ async def _write(
         .values(digest_next_at=bindparam("next")),
         [{"chat": p.chat_id, "was": p.was_due_at, "next": p.next_due_at} for p in plans],
     )
+
+
+async def write_one(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    day: date,
+    chosen: Chosen,
+    weekly: bool,
+    now: datetime,
+    due_at: datetime,
+) -> bool:
+    """One chat's digest for ``day`` with its outbox row, unless that day's exists (an
+    operator's ``newsbot digest send``); whether it was written. The caller commits."""
+    row = {
+        "chat_id": chat_id,
+        "local_date": day,
+        "due_at": now,
+        "state": DigestState.QUEUED,
+        "weekly": weekly,
+        "article_ids": chosen.encoded(),
+        "fell_back": chosen.fell_back,
+        "created_at": now,
+    }
+    written = await _insert_new(session, [row])
+    if not written:
+        return False
+    await session.execute(insert(DELIVERIES), [_delivery(written[0][0], chat_id, now, due_at)])
+    return True
+
+
+def _delivery(digest_id: int, chat_id: int, now: datetime, due_at: datetime) -> dict[str, object]:
+    return {
+        "article_id": None,
+        "digest_id": digest_id,
+        "chat_id": chat_id,
+        "kind": DeliveryKind.DIGEST,
+        "revision": 0,
+        "priority": PRIORITY[DeliveryKind.DIGEST],
+        "state": DeliveryState.PENDING,
+        "due_at": due_at,
+        "attempts": 0,
+        "created_at": now,
+    }
 
 
 async def _insert_new(
