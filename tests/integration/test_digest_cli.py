@@ -61,9 +61,7 @@ def test_preview_prints_a_chats_digest_of_a_date(
     assert "기사 0" not in out
 
 
-def test_preview_of_an_unknown_chat_says_so(
-    store: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_preview_of_an_unknown_chat_says_so(store: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(capsys, "digest", "preview", "--chat", "console:nobody")
 
     assert code == 2
