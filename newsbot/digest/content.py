@@ -44,17 +44,17 @@ class Scope:
         return not self.sections and not self.keywords
 
     @classmethod
-    def of(cls, setting: str, subscriptions: Iterable[tuple[SubscriptionKind, str]]) -> Scope:
+    def of(cls, setting: str, subscriptions: Iterable[tuple[str, str]]) -> Scope:
         """A chat's scope from its setting and its subscriptions: all news, or none at all,
         is the whole paper."""
         if setting == SCOPE_ALL:
             return cls()
         sections: set[str] = set()
         keywords: set[str] = set()
-        for kind, value in subscriptions:
-            if kind is SubscriptionKind.ALL:
+        for kind, value in subscriptions:  # kinds as SubscriptionKind values
+            if kind == SubscriptionKind.ALL:
                 return cls()
-            (sections if kind is SubscriptionKind.SECTION else keywords).add(value)
+            (sections if kind == SubscriptionKind.SECTION else keywords).add(value)
         return cls(tuple(sorted(sections)), tuple(sorted(k.lower() for k in keywords)))
 
     def condition(self) -> ColumnElement[bool] | None:
