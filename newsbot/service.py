@@ -34,6 +34,7 @@ from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import Platform
 from newsbot.delivery.retention import prune_settled
 from newsbot.delivery.wakeup import Listener
+from newsbot.digest.retention import prune_digests
 from newsbot.digest.tick import DigestTick, TickReport
 from newsbot.ingest.fetch import make_client
 from newsbot.ingest.poller import FeedResult, PollSettings, poll_due_feeds
@@ -91,13 +92,17 @@ class Service:
         if not days or not await self.leadership.acquire():
             return 0
         before = self.app.clock.now() - timedelta(days=days)
-        deleted = await prune_settled(
-            self.app.sessions,
-            before=before,
-            stop=lambda: self.stop.is_set() or not self.leader_jobs.leading,
-        )
+
+        def stop() -> bool:
+            return self.stop.is_set() or not self.leader_jobs.leading
+
+        deleted = await prune_settled(self.app.sessions, before=before, stop=stop)
         if deleted:
             log.info("forgot %d settled deliveries older than %d days", deleted, days)
+        if not stop() and (
+            digests := await prune_digests(self.app.sessions, before=before, stop=stop)
+        ):
+            log.info("forgot %d digests older than %d days", digests, days)
         return deleted
 
     async def digest_tick(self) -> TickReport:

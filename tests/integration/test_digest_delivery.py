@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
 from newsbot.delivery.pacing import Limits
-from newsbot.store.delivery_models import DeliveryState
+from newsbot.delivery.retention import prune_settled
+from newsbot.digest.retention import prune_digests
+from newsbot.store.delivery_models import Delivery, DeliveryState
 from tests.builders import section
 from tests.digest_helpers import (
     DAY,
@@ -17,6 +21,7 @@ from tests.digest_helpers import (
     articles_with_views,
     digest_chat,
     digest_deliveries,
+    digests_of,
     tick,
 )
 from tests.fakes.platform import RecordingPlatform
@@ -63,3 +68,28 @@ async def test_the_chats_of_one_digest_share_one_message_and_each_gets_it_once(
     for chat in [*readers, economy]:
         [row] = await digest_deliveries(app, chat)
         assert row.state == DeliveryState.SENT and row.platform_message_id
+
+
+async def test_old_digests_are_forgotten_once_their_deliveries_are(
+    app: App, clock: FixedClock
+) -> None:
+    clock.set(EIGHT_KST - timedelta(hours=1))
+    sent_chat = await digest_chat(app, "sent", empty_note=True)
+    waiting_chat = await digest_chat(app, "waiting", empty_note=True)
+    clock.set(EIGHT_KST)
+    await tick(app)
+    async with app.sessions() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.chat_id == sent_chat)
+            .values(state=DeliveryState.SENT, sent_at=clock.now())
+        )
+        await session.commit()
+    later = EIGHT_KST + timedelta(days=40)
+
+    settled = await prune_settled(app.sessions, before=later - timedelta(days=30))
+    forgotten = await prune_digests(app.sessions, before=later - timedelta(days=30))
+
+    assert (settled, forgotten) == (1, 1)
+    assert await digests_of(app, sent_chat) == []
+    assert len(await digests_of(app, waiting_chat)) == 1  # its delivery still waits
