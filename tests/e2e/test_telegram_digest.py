@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -179,14 +179,12 @@ async def test_two_ticks_racing_on_postgresql_write_each_digest_once(
         await articles_with_views(one, VIEWS, published=EIGHT_KST - timedelta(hours=20))
         chats = [await digest_chat(one, f"c{n}") for n in range(200)]
         clock.set(EIGHT_KST)
-        ticks: list[Callable[[], Any]] = [
-            lambda a=a: DigestTick(
-                a.sessions, grace=timedelta(hours=3), zone=a.settings.zone, batch=50
-            ).run(clock.now())
+        ticks = [
+            DigestTick(a.sessions, grace=timedelta(hours=3), zone=a.settings.zone, batch=50)
             for a in (one, two)
         ]
 
-        reports = await asyncio.gather(*(t() for t in ticks))
+        reports = await asyncio.gather(*(t.run(clock.now()) for t in ticks))
 
         assert sum(r.queued for r in reports) == 200
         async with one.sessions() as session:
