@@ -155,12 +155,15 @@ class DigestTick:
         self.grace = grace
         self.zone = zone  # the newsroom's: the days view counts are kept by
         self.batch = batch
+        self._scheduled_all = False
 
     async def run(self, now: datetime, *, stop: Callable[[], bool] = lambda: False) -> TickReport:
         """Enqueue every digest due by ``now``; ends early between batches once ``stop``."""
         report = TickReport()
         chosen: dict[Variant, Chosen] = {}
-        await self._schedule_unscheduled(now)
+        if not self._scheduled_all:  # once a process: settings changes reschedule themselves
+            await self._schedule_unscheduled(now)
+            self._scheduled_all = True
         while not stop():
             async with self.sessions() as session:
                 chats: list[Row[Any]] = list(
@@ -225,18 +228,22 @@ class DigestTick:
             await session.commit()
 
     async def _schedule_unscheduled(self, now: datetime) -> None:
-        """Chats with a digest time but no next moment (set before migration 0011) get one."""
-        async with self.sessions() as session:
-            chats = list(
-                await session.scalars(
-                    select(Chat)
-                    .where(Chat.digest_time.is_not(None), Chat.digest_next_at.is_(None))
-                    .limit(self.batch)
+        """Chats with a digest time but no next moment get one: times set before migration
+        0011, or by code that set ``digest_time`` without ``newsbot.digest.settings``."""
+        while True:
+            async with self.sessions() as session:
+                chats = list(
+                    await session.scalars(
+                        select(Chat)
+                        .where(Chat.digest_time.is_not(None), Chat.digest_next_at.is_(None))
+                        .limit(self.batch)
+                    )
                 )
-            )
-            for chat in chats:
-                reschedule(chat, now)
-            await session.commit()
+                for chat in chats:
+                    reschedule(chat, now)
+                await session.commit()
+            if len(chats) < self.batch:
+                return
 
     def _plan(self, group: _Group, chat_ids: list[int], now: datetime) -> _Plan:
         zone = ZoneInfo(group.timezone)

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from newsbot.app import App, open_app
 from newsbot.clock import FixedClock
 from newsbot.delivery import outbox
+from newsbot.delivery.chat_settings import set_quiet_hours
 from newsbot.digest.content import decode
-from newsbot.store.delivery_models import Delivery, DeliveryState, DigestState
+from newsbot.store.delivery_models import Chat, Delivery, DeliveryState, DigestState
 from newsbot.store.models import Article
 from tests.builders import section
 from tests.conftest import make_settings
@@ -163,8 +164,6 @@ async def test_a_second_process_ticking_from_an_old_schedule_writes_nothing_twic
     clock.set(EIGHT_KST + timedelta(seconds=5))
     assert (await tick(app)).queued == 1
     async with app.sessions() as session:  # as the old leader saw the chat
-        from newsbot.store.delivery_models import Chat
-
         stale = await session.get(Chat, chat)
         assert stale is not None
         stale.digest_next_at = EIGHT_KST.astimezone(UTC)
@@ -334,3 +333,38 @@ async def test_claimed_digest_rows_name_their_digest(app: App, clock: FixedClock
         assert row is not None
         assert (claimed.article_id, claimed.digest_id) == (None, row.digest_id)
         assert await session.scalar(select(Article.id).limit(1)) is not None
+
+
+async def test_ending_quiet_hours_releases_a_waiting_digest(app: App, clock: FixedClock) -> None:
+    clock.set(EIGHT_KST - timedelta(hours=1))
+    chat = await digest_chat(app, "sleeper", quiet=(23 * 60, 9 * 60), empty_note=True)
+    clock.set(EIGHT_KST + timedelta(minutes=1))
+    await tick(app)
+    clock.set(EIGHT_KST + timedelta(minutes=5))
+
+    async with app.sessions() as session:
+        found = await session.get(Chat, chat)
+        assert found is not None
+        await set_quiet_hours(session, found, None, now=clock.now())
+        await session.commit()
+
+    [row] = await digest_deliveries(app, chat)
+    assert row.due_at == EIGHT_KST + timedelta(minutes=5)
+
+
+async def test_a_digest_time_set_without_a_schedule_is_scheduled_by_the_tick(
+    app: App, clock: FixedClock
+) -> None:
+    """As a time stored before migration 0011 was: the first tick gives it its moment."""
+    clock.set(EIGHT_KST - timedelta(hours=1))
+    chat = await digest_chat(app, "old", empty_note=True)
+    async with app.sessions() as session:
+        found = await session.get(Chat, chat)
+        assert found is not None
+        found.digest_next_at = None
+        await session.commit()
+
+    assert (await tick(app)).queued == 0
+    assert await next_digest_at(app, chat) == EIGHT_KST
+    clock.set(EIGHT_KST)
+    assert (await tick(app)).queued == 1
