@@ -17,6 +17,7 @@ BENCHMARKS = (
     "bench.prune",
     "bench.latency",
     "bench.search_speed",
+    "bench.digest",
 )
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from handlers.channels import Channels
 from handlers.context import HandlerContext
+from handlers.digest import DigestHandlers
 from handlers.gate import Gate
 from handlers.help import Help
 from handlers.membership import Membership
@@ -35,6 +36,7 @@ def build_router(
     settings = Settings(context)
     channels = Channels(context, subscriptions)
     help_ = Help(registry, gate)
+    digest = DigestHandlers(context)
     for spec in (
         CommandSpec("start", membership.start, in_help=False),
         CommandSpec("subscribe", subscriptions.subscribe, ("구독",), role=Role.CHAT_ADMIN),
@@ -54,6 +56,7 @@ def build_router(
         CommandSpec("search", reader.search, ("s", "검색"), rate_limited=True),
         CommandSpec("channel", channels.channel, ("채널",), in_menu=False),
         CommandSpec("help", help_.help, ("도움말",), in_help=False),
+        CommandSpec("digest", digest.digest, ("브리핑", "다이제스트"), rate_limited=True),
         *extra,
     ):
         registry.add(spec)

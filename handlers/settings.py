@@ -1,7 +1,9 @@
 """How a chat receives: /settings and its buttons (previews, language, quiet hours, digest).
 
 Button tokens: ``set:lp:on|off`` · ``set:lang:<code>`` · ``set:q:<start>-<end>|off`` ·
-``set:d:<minute>|off``. Anyone may look at a chat's settings; who may change them is
+``set:d:<minute>|off``; the digest's ``set:dn:<1-10>`` (size) · ``set:dw:d|<0-6>`` (daily, or
+weekly on a weekday) · ``set:ds:all|subscriptions`` (scope) · ``set:de:on|off`` (a note
+when the window is empty). Anyone may look at a chat's settings; who may change them is
 declared in ``handlers.commands``.
 """
 
@@ -15,11 +17,11 @@ from newsbot.conversation import Button, ButtonPress, Command, Reply
 from newsbot.delivery.chat_settings import (
     ChatSettings,
     SettingError,
-    set_digest_time,
     set_language,
     set_link_previews,
     set_quiet_hours,
 )
+from newsbot.digest import settings as digest_settings
 from newsbot.i18n import CATALOGS, t
 
 QUIET_PRESETS = ((23 * 60, 7 * 60), (22 * 60, 8 * 60))
@@ -38,7 +40,17 @@ _SETTING_WORDS = {
     "previews": "previews",
     "preview": "previews",
     "미리보기": "previews",
+    "digest-size": "digest_size",
+    "브리핑개수": "digest_size",
+    "digest-period": "digest_period",
+    "브리핑주기": "digest_period",
+    "digest-scope": "digest_scope",
+    "브리핑범위": "digest_scope",
+    "digest-note": "digest_note",
+    "빈날알림": "digest_note",
 }
+DIGEST_SIZES = (5, 7, 10)
+WEEKLY_PRESET = 0  # the weekly button: Mondays
 
 
 def _setting_and_value(args: tuple[str, ...]) -> tuple[str | None, str]:
@@ -83,7 +95,18 @@ class Settings:
                 if what == "quiet":
                     await set_quiet_hours(session, chat, value, now=now)
                 elif what == "digest":
-                    set_digest_time(chat, value, now=now)
+                    if value.lower() in _ON:
+                        digest_settings.turn_on(chat, now=now)
+                    else:
+                        digest_settings.set_time(chat, value, now=now)
+                elif what == "digest_size":
+                    digest_settings.set_size(chat, value, now=now)
+                elif what == "digest_period":
+                    digest_settings.set_period(chat, value, now=now)
+                elif what == "digest_scope":
+                    digest_settings.set_scope(chat, value, now=now)
+                elif what == "digest_note":
+                    digest_settings.set_empty_note(chat, value, now=now)
                 elif what == "language":
                     set_language(chat, value, now=now)
                 else:
@@ -116,7 +139,16 @@ class Settings:
                         start, _, end = value.partition("-")
                         await set_quiet_hours(session, chat, (int(start), int(end)), now=now)
                 elif name == "d":
-                    set_digest_time(chat, None if value == "off" else int(value), now=now)
+                    minute = None if value == "off" else int(value)
+                    digest_settings.set_time(chat, minute, now=now)
+                elif name == "dn":
+                    digest_settings.set_size(chat, int(value), now=now)
+                elif name == "dw":
+                    digest_settings.set_period(chat, None if value == "d" else int(value), now=now)
+                elif name == "ds":
+                    digest_settings.set_scope(chat, value, now=now)
+                elif name == "de" and value in ("on", "off"):
+                    digest_settings.set_empty_note(chat, value == "on", now=now)
                 else:
                     return Reply(toast=t(press.locale, "button.stale"))
             except (SettingError, ValueError):
@@ -162,9 +194,53 @@ def _settings_reply(settings: ChatSettings, locale: str, *, edit: bool) -> Reply
     buttons.append(Button(_mark(digest_off, settings.digest_time is None), "set:d:off", row=2))
     buttons.append(Button(t(locale, "button.add_subscriptions"), "sub:menu", row=3))
     buttons.append(Button(t(locale, "button.manage_subscriptions"), "uns:menu", row=3))
+    buttons += _digest_buttons(settings, locale)
+    notice = settings_text(settings, locale)
+    if settings.digest_time is not None:
+        notice += "\n" + _digest_summary(settings, locale)
     return Reply(
         header=t(locale, "settings.header"),
-        notice=settings_text(settings, locale) + "\n\n" + t(locale, "settings.how"),
+        notice=notice
+        + "\n\n"
+        + t(locale, "settings.how")
+        + "\n"
+        + t(locale, "settings.digest_how"),
         buttons=tuple(buttons),
         edit=edit,
+    )
+
+
+def _digest_buttons(settings: ChatSettings, locale: str) -> list[Button]:
+    """The digest's size, period, scope and empty-day note: rows 4 and 5."""
+    buttons = [
+        Button(t(locale, "button.digest_size", count=n), f"set:dn:{n}", row=4)
+        for n in DIGEST_SIZES
+        if n != settings.digest_size
+    ]
+    if settings.digest_weekday is None:
+        buttons.append(Button(t(locale, "button.digest_weekly"), f"set:dw:{WEEKLY_PRESET}", row=5))
+    else:
+        buttons.append(Button(t(locale, "button.digest_daily"), "set:dw:d", row=5))
+    other = "subscriptions" if settings.digest_scope == "all" else "all"
+    buttons.append(Button(t(locale, f"button.digest_scope_{other}"), f"set:ds:{other}", row=5))
+    note = "off" if settings.digest_empty_note else "on"
+    buttons.append(Button(t(locale, f"button.digest_note_{note}"), f"set:de:{note}", row=5))
+    return buttons
+
+
+def _digest_summary(settings: ChatSettings, locale: str) -> str:
+    assert settings.digest_time is not None
+    if settings.digest_weekday is None:
+        window = t(locale, "settings.digest_daily")
+    else:
+        weekday = t(locale, "digest.weekdays").split()[settings.digest_weekday]
+        window = t(locale, "settings.digest_weekly", weekday=weekday)
+    return t(
+        locale,
+        "settings.digest_summary",
+        when=hhmm(settings.digest_time),
+        count=settings.digest_size,
+        window=window,
+        scope=t(locale, f"settings.digest_scope_{settings.digest_scope}"),
+        note=t(locale, "settings.on") if settings.digest_empty_note else t(locale, "settings.off"),
     )

@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from newsbot.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///./newsbot.db"
+_UNITS = {"h": "hours", "m": "minutes", "s": "seconds"}
 _URL_PASSWORD = re.compile(r"(//[^/:@\s]*:)[^@/\s]*@")
 
 
@@ -98,17 +99,40 @@ class Settings(BaseSettings):
     headline_max_age: timedelta = Field(
         default=timedelta(hours=24),
         description="how long a headline may wait to be sent (an outage) before it is "
-        "dropped as stale; an ISO 8601 duration such as PT24H",
+        "dropped as stale (24h, 90m, or ISO 8601 such as P1D)",
     )
     urgent_max_age: timedelta = Field(
         default=timedelta(hours=72),
         description="the same for breaking news and corrections",
+    )
+    digest_grace: timedelta = Field(
+        default=timedelta(hours=3),
+        description="how late a digest may still go after downtime (3h, 90m, 600s or "
+        "seconds); older ones are dropped and counted in newsbot stats",
     )
     admins: str = Field(
         default="",
         description="newsroom admins without a stored role, platform:user_id separated by "
         "commas (telegram:12345,slack:U0123,console:desk)",
     )
+
+    @field_validator("digest_grace", "headline_max_age", "urgent_max_age", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().upper().startswith("P"):  # not ISO 8601
+            match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([hms]?)\s*", value.lower())
+            if match is None:
+                raise ValueError("expected a duration such as 3h, 90m, 600s or P1D")
+            number, unit = float(match[1]), match[2] or "s"
+            return timedelta(**{_UNITS[unit]: number})
+        return value
+
+    @field_validator("digest_grace")
+    @classmethod
+    def _not_negative(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("expected a duration of 0 or more")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -132,7 +156,7 @@ class Settings(BaseSettings):
     @classmethod
     def _at_least_an_hour(cls, value: timedelta) -> timedelta:
         if value < timedelta(hours=1):
-            raise ValueError("at least an hour (e.g. PT24H)")
+            raise ValueError("at least an hour (e.g. 24h)")
         return value
 
     @field_validator("admins")

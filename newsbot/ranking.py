@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, delete, func, insert, literal, select
+from sqlalchemy import ColumnElement, Date, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.store.models import Article, ArticleView, ViewState, ViewTotal, ViewWindow
@@ -34,8 +34,10 @@ async def most_viewed(
     last_day: date,
     limit: int = 10,
     section: str | None = None,
+    only: ColumnElement[bool] | None = None,
 ) -> list[Ranked]:
     """The most viewed articles of the window, from totals summed once per change of counts.
+    ``only``: a condition on ``Article`` the articles must meet (a digest's scope).
 
     May commit the session: the first call after new view counts stores the window's totals.
     """
@@ -51,6 +53,8 @@ async def most_viewed(
     )
     if section:
         query = query.where(Article.section == section)
+    if only is not None:
+        query = query.where(only)
     rows = await session.execute(query)
     return [Ranked(article, int(views)) for article, views in rows]
 
@@ -129,11 +133,17 @@ async def latest_view_day(session: AsyncSession) -> date | None:
 
 
 async def latest_articles(
-    session: AsyncSession, *, limit: int = 10, section: str | None = None
+    session: AsyncSession,
+    *,
+    limit: int = 10,
+    section: str | None = None,
+    only: ColumnElement[bool] | None = None,
 ) -> list[Article]:
     query = select(Article).order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)
     if section:
         query = query.where(Article.section == section)
+    if only is not None:
+        query = query.where(only)
     return list(await session.scalars(query))
 
 

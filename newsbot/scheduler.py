@@ -7,7 +7,11 @@ code each time this process starts leading and removed when it stops, and what a
 is in our tables. A follower (`newsbot worker`, a `run` that does not lead) has no jobs.
 
 What runs here, and what does not:
-- Retention's pass over settled deliveries: hourly, and at once on taking the lead.
+- The digest tick (`newsbot.digest.tick`): every minute, and at once on taking the lead. One
+  job for every chat's digest, never one per chat: what is due is read from the chats
+  table, so a run that comes late, or a tick missed during a restart, is made up by the next.
+- Retention's pass over settled deliveries (and old digests): hourly, and at once on taking
+  the lead.
 - Feed polling stays a loop in `newsbot.service`. Its schedule is already durable and per
   feed (each feed's next poll time and backoff are in the feeds table); the loop only looks
   for due feeds every second, like the dispatcher's look for due rows. A pass lasts as long

@@ -35,6 +35,8 @@ from newsbot.delivery.outcomes import Platform
 from newsbot.delivery.pacing import Pacer
 from newsbot.delivery.retention import prune_settled
 from newsbot.delivery.wakeup import Listener
+from newsbot.digest.retention import prune_digests
+from newsbot.digest.tick import DigestTick, TickReport
 from newsbot.ingest.fetch import make_client
 from newsbot.ingest.poller import FeedResult, PollSettings, poll_due_feeds
 from newsbot.leadership import LEADER_RETRY_SECONDS, Leadership
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 POLL_IDLE = 1.0  # seconds between looks for due feeds
 DISPATCH_IDLE = 0.2  # seconds between looks for due deliveries when nothing wakes the dispatcher
 PRUNE_EVERY = timedelta(hours=1)  # between the leader's passes over settled deliveries
+DIGEST_EVERY = timedelta(minutes=1)  # the digest tick: one job for every chat's digest
 
 
 @dataclass
@@ -70,6 +73,9 @@ class Service:
     leadership: Leadership = field(init=False)
     leader_jobs: LeaderJobs = field(init=False)
     store: StoreWatch = field(default_factory=StoreWatch)
+    digests: DigestTick = field(init=False)
+    # Set after each digest tick that queued some, so this process's dispatchers start at once.
+    digest_wake: asyncio.Event | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(
@@ -80,7 +86,10 @@ class Service:
             pacers=self.pacers,
         )
         self.leadership = Leadership(self.app)
-        jobs = []
+        self.digests = DigestTick(
+            self.app.sessions, grace=self.app.settings.digest_grace, zone=self.app.settings.zone
+        )
+        jobs = [TimedJob("digest", "enqueue due digests", self.digest_tick, DIGEST_EVERY)]
         if self.app.settings.delivery_retention_days:
             jobs.append(TimedJob("prune", "prune settled deliveries", self.prune, PRUNE_EVERY))
         self.leader_jobs = LeaderJobs(jobs)
@@ -92,14 +101,36 @@ class Service:
         if not days or not await self.leadership.acquire():
             return 0
         before = self.app.clock.now() - timedelta(days=days)
-        deleted = await prune_settled(
-            self.app.sessions,
-            before=before,
-            stop=lambda: self.stop.is_set() or not self.leader_jobs.leading,
-        )
+
+        def stop() -> bool:
+            return self.stop.is_set() or not self.leader_jobs.leading
+
+        deleted = await prune_settled(self.app.sessions, before=before, stop=stop)
         if deleted:
             log.info("forgot %d settled deliveries older than %d days", deleted, days)
+        if not stop() and (
+            digests := await prune_digests(self.app.sessions, before=before, stop=stop)
+        ):
+            log.info("forgot %d digests older than %d days", digests, days)
         return deleted
+
+    async def digest_tick(self) -> TickReport:
+        """The leader's minute: enqueue every digest now due (``newsbot.digest.tick``)."""
+        if not await self.leadership.acquire():
+            return TickReport()
+        report = await self.digests.run(
+            self.app.clock.now(), stop=lambda: self.stop.is_set() or not self.leader_jobs.leading
+        )
+        if report.queued or report.dropped:
+            log.info(
+                "digests: %d queued, %d dropped as too late, %d empty",
+                report.queued,
+                report.dropped,
+                report.empty,
+            )
+        if report.queued and self.digest_wake is not None:
+            self.digest_wake.set()
+        return report
 
     async def _pause(self, seconds: float, wake: asyncio.Event | None) -> None:
         """Idle for ``seconds``, or until the service stops or ``wake`` is set."""
@@ -172,6 +203,7 @@ class Service:
             timeout=self.app.settings.http_timeout, user_agent=self.app.settings.http_user_agent
         )
         match_wake, dispatch_wake = asyncio.Event(), asyncio.Event()
+        self.digest_wake = dispatch_wake
         listener = None
         if backend_name(self.app.settings.database_url) == "postgresql":
             listener = Listener(self.app.engine, match_wake)

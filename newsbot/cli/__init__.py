@@ -18,6 +18,7 @@ from newsbot.cli.bot import run_command, worker_command
 from newsbot.cli.chats import chats, stats
 from newsbot.cli.db import db
 from newsbot.cli.demo import demo
+from newsbot.cli.digest import digest
 from newsbot.cli.feeds import feeds
 from newsbot.cli.ingest import import_command, poll, views
 from newsbot.cli.root import cli
@@ -30,6 +31,7 @@ cli.add_command(search_group, name="search")
 cli.add_command(top_command, name="top")
 for command in (run_command, worker_command, chats, stats):
     cli.add_command(command)
+cli.add_command(digest)
 
 
 def _fail(message: str, code: int) -> None:

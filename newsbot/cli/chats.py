@@ -18,6 +18,8 @@ from newsbot.store.delivery_models import (
     ChatKind,
     Delivery,
     DeliveryState,
+    Digest,
+    DigestState,
     Subscription,
     SubscriptionKind,
 )
@@ -97,6 +99,14 @@ def stats(ctx: click.Context, as_json: bool) -> None:
                 .where(Delivery.created_at >= since)
                 .group_by(Delivery.state)
             )
+            digest_rows = await session.execute(
+                select(Digest.state, func.count())
+                .where(Digest.created_at >= since)
+                .group_by(Digest.state)
+            )
+            dropped_total = await session.scalar(
+                select(func.count()).where(Digest.state == DigestState.DROPPED)
+            )
             inactive = await session.execute(
                 select(Chat.platform, Chat.platform_chat_id, Chat.inactive_reason)
                 .where(Chat.active.is_(False))
@@ -110,12 +120,17 @@ def stats(ctx: click.Context, as_json: bool) -> None:
                 ],
                 "subscriptions": [{"kind": str(k), "value": v, "count": n} for k, v, n in sub_rows],
                 "deliveries_24h": {str(state): n for state, n in delivery_rows},
+                # Written by the digest tick; "dropped": due longer ago than the grace.
+                "digests_24h": {str(state): n for state, n in digest_rows},
+                "digests_dropped_total": int(dropped_total or 0),
                 "inactive_chats": [{"platform": p, "chat": c, "reason": r} for p, c, r in inactive],
             }
 
     data = run_with_app(ctx, work)
     for state in DeliveryState:
         data["deliveries_24h"].setdefault(state.value, 0)
+    for digest_state in DigestState:
+        data["digests_24h"].setdefault(digest_state.value, 0)
     if as_json:
         print_json(data)
         return
@@ -136,6 +151,11 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     )
     out.print(
         "deliveries (24 h): " + ", ".join(f"{k} {v}" for k, v in data["deliveries_24h"].items())
+    )
+    out.print(
+        "digests (24 h): "
+        + ", ".join(f"{k} {v}" for k, v in data["digests_24h"].items())
+        + f"; dropped as too late, ever: {data['digests_dropped_total']}"
     )
     for chat in data["inactive_chats"]:
         out.print(f"inactive: {chat['platform']}:{chat['chat']} ({chat['reason']})")

@@ -18,13 +18,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.delivery.quiet import MINUTES_PER_DAY, quiet_release
 from newsbot.errors import ReaderError
 from newsbot.i18n import CATALOGS
-from newsbot.store.delivery_models import Chat, Delivery, DeliveryState
+from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind, DeliveryState
 
 OFF = frozenset({"off", "none", "no", "끄기", "끔", "없음", "해제"})
 LANGUAGES = {
@@ -67,13 +67,29 @@ class ChatSettings:
     quiet_hours: tuple[int, int] | None
     link_previews: bool
     digest_time: int | None
+    # The digest's other settings (newsbot.digest.settings changes them).
+    digest_size: int = 7
+    digest_weekday: int | None = None
+    digest_scope: str = "subscriptions"
+    digest_empty_note: bool = False
 
     @classmethod
     def of(cls, chat: Chat) -> ChatSettings:
         quiet = None
         if chat.quiet_start is not None and chat.quiet_end is not None:
             quiet = (chat.quiet_start, chat.quiet_end)
-        return cls(chat.language, chat.timezone, quiet, chat.link_previews, chat.digest_time)
+        return cls(
+            chat.language,
+            chat.timezone,
+            quiet,
+            chat.link_previews,
+            chat.digest_time,
+            # A Chat not yet flushed has no column defaults: the defaults stand in.
+            chat.digest_size or 7,
+            chat.digest_weekday,
+            chat.digest_scope or "subscriptions",
+            bool(chat.digest_empty_note),
+        )
 
 
 def _shown(text: str) -> str:
@@ -167,9 +183,9 @@ async def set_quiet_hours(
     """Set (a text such as ``"23:00-07:00"``, or minutes) or clear (None, ``"off"``) quiet
     hours; returns them as minutes.
 
-    Headlines already held for the chat are rescheduled by the new setting: released now
-    unless the chat is still inside its (new) quiet hours, so they never wait for an end
-    time that no longer applies.
+    Headlines already held for the chat, and a digest waiting for the quiet hours to end,
+    are rescheduled by the new setting: released now unless the chat is still inside its
+    (new) quiet hours, so they never wait for an end time that no longer applies.
     """
     if isinstance(hours, str):
         hours = parse_quiet_hours(hours)
@@ -181,9 +197,15 @@ async def set_quiet_hours(
     chat.quiet_start, chat.quiet_end = hours if hours is not None else (None, None)
     chat.updated_at = now
     release = quiet_release(now, chat.quiet_start, chat.quiet_end, chat.timezone) or now
+    # Held headlines, and a digest waiting for the end of the old quiet hours (digests are
+    # written pending, due then: newsbot.digest.tick).
+    waiting = or_(
+        Delivery.state == DeliveryState.HELD,
+        (Delivery.state == DeliveryState.PENDING) & (Delivery.kind == DeliveryKind.DIGEST),
+    )
     await session.execute(
         update(Delivery)
-        .where(Delivery.chat_id == chat.id, Delivery.state == DeliveryState.HELD)
+        .where(Delivery.chat_id == chat.id, waiting)
         .values(due_at=release)
         .execution_options(synchronize_session=False)
     )

@@ -11,6 +11,10 @@ quiet hours end: ``outbox.claim_held`` leases all of a chat's due held rows as a
 the group becomes one ``Outgoing`` (kind ``away``; newest first, ``AWAY_LISTED`` listed and
 the rest counted). A lone held headline goes out as an ordinary headline.
 
+A digest row names its ``digests`` row (the day, and the article ids in rank order) rather
+than an article; every digest with the same articles, day and kind is one ``Outgoing``, so
+the platforms render it once per language and zone (their render caches key on it).
+
 The loaders read columns for a whole batch in a few queries, never one per row: a fan-out
 claims thousands of rows of one article, and a correction of it is a fan-out too.
 """
@@ -19,16 +23,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.delivery import outbox
-from newsbot.delivery.outcomes import AWAY, Headline, Outgoing, Recipient
-from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind, DeliveryState
+from newsbot.delivery.outcomes import AWAY, DigestBody, DigestItem, Headline, Outgoing, Recipient
+from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind, DeliveryState, Digest
 from newsbot.store.models import Article
+from newsbot.text.bylines import strip_bylines
 
 CORRECTION = DeliveryKind.CORRECTION.value
+DIGEST = DeliveryKind.DIGEST.value
+DIGEST_LEAD = 120  # characters of lead a digest item shows: one line
 AWAY_LISTED = 10  # headlines named in one "while you were away" message; the rest are counted
 
 
@@ -86,24 +95,36 @@ async def load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> lis
             ).where(outbox.ids_in(session, Chat.id, {c.chat_id for c in claimed}))
         )
     }
+    digests = await _digests(session, [c.digest_id for c in claimed if c.digest_id is not None])
+    wanted = {c.article_id for c in claimed if c.article_id is not None}
+    wanted.update(i for _, ids, _, _ in digests.values() for i in ids)
     articles = {
         a.id: a
         for a in await session.scalars(
-            select(Article).where(
-                outbox.ids_in(session, Article.id, {c.article_id for c in claimed})
-            )
+            select(Article).where(outbox.ids_in(session, Article.id, wanted))
         )
     }
+    bodies: dict[tuple[object, ...], Outgoing] = {}
     replaced = await _replaced_messages(session, [c for c in claimed if c.kind == CORRECTION])
     messages: dict[tuple[int, str, int], Outgoing] = {}
     jobs = []
     for row in claimed:
-        article, chat = articles.get(row.article_id), chats.get(row.chat_id)
-        if article is None or chat is None:  # deleted since the claim; the cascade took the row
+        chat = chats.get(row.chat_id)
+        if chat is None:  # deleted since the claim; the cascade took the row
             continue
         platform, platform_chat_id, chat_kind, language, timezone, link_previews = chat
-        replaces = replaced.get((row.article_id, row.chat_id))
-        key = (row.article_id, row.kind, row.revision)
+        recipient = Recipient(platform_chat_id, chat_kind.value, language, timezone, link_previews)
+        if row.digest_id is not None:
+            found = digests.get(row.digest_id)
+            if found is not None:
+                body = _digest_message(found, articles, bodies)
+                jobs.append(Job((row.id,), row.attempts, row.chat_id, platform, recipient, body))
+            continue
+        article = articles.get(row.article_id) if row.article_id is not None else None
+        if article is None:
+            continue
+        replaces = replaced.get((article.id, row.chat_id))
+        key = (article.id, row.kind, row.revision)
         message = messages.get(key) if replaces is None else None
         if message is None:
             message = Outgoing(
@@ -118,9 +139,68 @@ async def load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> lis
             )
             if replaces is None:
                 messages[key] = message
-        recipient = Recipient(platform_chat_id, chat_kind.value, language, timezone, link_previews)
         jobs.append(Job((row.id,), row.attempts, row.chat_id, platform, recipient, message))
     return jobs
+
+
+_DigestRow = tuple[date, tuple[int, ...], bool, bool]
+
+
+async def _digests(session: AsyncSession, ids: list[int]) -> dict[int, _DigestRow]:
+    """digest id → (local date, article ids in rank order, weekly, fell back)."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(
+            Digest.id,
+            Digest.local_date,
+            Digest.article_ids,
+            Digest.weekly,
+            Digest.fell_back,
+        ).where(outbox.ids_in(session, Digest.id, ids))
+    )
+    return {
+        i: (day, tuple(int(a) for a in listed.split(",") if a), weekly, fell_back)
+        for i, day, listed, weekly, fell_back in rows
+    }
+
+
+def digest_item(article: Article) -> DigestItem:
+    """An article as a digest lists it: one line of lead, no byline or photo credit."""
+    lead = " ".join(strip_bylines(article.lead).text.split())
+    if len(lead) > DIGEST_LEAD:
+        lead = lead[: DIGEST_LEAD - 1].rstrip() + "…"
+    return DigestItem(article.title, article.url, article.section, lead)
+
+
+def digest_message(body: DigestBody) -> Outgoing:
+    """A digest as an ``Outgoing``: the first item also in the usual fields, so a renderer
+    that knows only headlines still shows something true. Nothing in it depends on the
+    chat, so chats with the same digest share one message (and one render per zone)."""
+    first = body.items[0] if body.items else DigestItem("", "", None, "")
+    due_at = datetime.combine(body.day, time(0), tzinfo=UTC)
+    return Outgoing(
+        kind=DIGEST,
+        title=first.title,
+        url=first.url,
+        lead=first.lead,
+        section=first.section,
+        published_at=due_at,
+        digest=body,
+    )
+
+
+def _digest_message(
+    found: _DigestRow, articles: dict[int, Article], bodies: dict[tuple[object, ...], Outgoing]
+) -> Outgoing:
+    day, ids, weekly, fell_back = found
+    key = (day, ids, weekly, fell_back)
+    message = bodies.get(key)
+    if message is None:
+        # An article deleted since the digest was chosen is left out, not sent as a gap.
+        items = tuple(digest_item(articles[i]) for i in ids if i in articles)
+        message = bodies[key] = digest_message(DigestBody(day, items, weekly, fell_back))
+    return message
 
 
 async def _replaced_messages(
@@ -132,13 +212,21 @@ async def _replaced_messages(
         return {}
     rows = await session.execute(
         select(Delivery.article_id, Delivery.chat_id, Delivery.platform_message_id).where(
-            outbox.ids_in(session, Delivery.article_id, {c.article_id for c in corrections}),
+            outbox.ids_in(
+                session,
+                cast(ColumnElement[int], Delivery.article_id),
+                {c.article_id for c in corrections if c.article_id is not None},
+            ),
             outbox.ids_in(session, Delivery.chat_id, {c.chat_id for c in corrections}),
             Delivery.state == DeliveryState.SENT,
             Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
         )
     )
-    return {(article_id, chat_id): message_id for article_id, chat_id, message_id in rows}
+    return {
+        (article_id, chat_id): message_id
+        for article_id, chat_id, message_id in rows
+        if article_id is not None
+    }
 
 
 async def load_held_jobs(session: AsyncSession, groups: dict[int, list[int]]) -> list[Job]:

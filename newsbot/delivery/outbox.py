@@ -60,12 +60,13 @@ HELD = DELIVERIES.c.state == literal_column(f"'{DeliveryState.HELD.value}'")
 @dataclass(frozen=True, slots=True)
 class Claimed:
     id: int
-    article_id: int
+    article_id: int | None  # None for a digest
     chat_id: int
     kind: str
     revision: int
     attempts: int
     created_at: datetime
+    digest_id: int | None = None
 
 
 def ids_in(
@@ -130,11 +131,12 @@ async def claim(
             DELIVERIES.c.revision,
             DELIVERIES.c.attempts,
             DELIVERIES.c.created_at,
+            DELIVERIES.c.digest_id,
         )
     )
     # RETURNING keeps no order: most urgent first again.
     return [
-        Claimed(r[1], r[2], r[3], str(r[4]), r[5], r[6], _utc(r[7]))
+        Claimed(r[1], r[2], r[3], str(r[4]), r[5], r[6], _utc(r[7]), r[8])
         for r in sorted(rows, key=lambda r: (r[0], r[1]))
     ]
 

@@ -18,7 +18,7 @@ outcome means (retry when, drop, move, give up); adapters never retry on their o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from newsbot.delivery.pacing import Limits
@@ -77,6 +77,28 @@ class Headline:
     published_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One article of a digest: its lead is one line already, without bylines."""
+
+    title: str
+    url: str
+    section: str | None
+    lead: str
+
+
+@dataclass(frozen=True, slots=True)
+class DigestBody:
+    """A digest's content: the day it is for and its articles in rank order (none: the
+    window was empty and the chat asked for a note). Equal bodies are equal messages, so a
+    platform renders each distinct (body, language, zone) once."""
+
+    day: date  # the chat's local date
+    items: tuple[DigestItem, ...]
+    weekly: bool = False
+    fell_back: bool = False  # no views in the window: the latest articles, and it says so
+
+
 AWAY = "away"  # Outgoing.kind of the one message a chat gets when its quiet hours end
 
 
@@ -102,6 +124,8 @@ class Outgoing:
     replaces_message_id: str | None = None
     also: tuple[Headline, ...] = ()
     more: int = 0
+    # With ``kind == "digest"``: the list. The first item is also in the usual fields.
+    digest: DigestBody | None = None
 
     @property
     def total(self) -> int:

@@ -6,6 +6,8 @@ anything else Korean.
 
 from __future__ import annotations
 
+from datetime import date
+
 from newsbot.i18n import en, ko
 
 CATALOGS: dict[str, dict[str, str]] = {"ko": ko.MESSAGES, "en": en.MESSAGES}
@@ -27,3 +29,11 @@ def has(locale: str, key: str) -> bool:
     """Whether a message exists (in the locale or the default): optional wording, such as
     the help line of a command registered without one."""
     return key in CATALOGS.get(locale_of(locale), {}) or key in CATALOGS[DEFAULT_LOCALE]
+
+
+def digest_title(locale: str, day: date, *, weekly: bool = False) -> str:
+    """``12월 7일 (월) 가장 많이 본 뉴스`` (or ``Most read · Mon, Dec 7``) for a local date."""
+    key = "digest.title_weekly" if weekly else "digest.title"
+    weekday = t(locale, "digest.weekdays").split()[day.weekday()]
+    month = t(locale, "digest.months").split()[day.month - 1]
+    return t(locale, key, month=month, day=day.day, weekday=weekday)

@@ -8,9 +8,17 @@ from dataclasses import dataclass, field
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from newsbot.delivery.outcomes import AWAY, Headline, Outcome, Outgoing, Recipient, Sent
+from newsbot.delivery.outcomes import (
+    AWAY,
+    DigestBody,
+    Headline,
+    Outcome,
+    Outgoing,
+    Recipient,
+    Sent,
+)
 from newsbot.delivery.pacing import Limits
-from newsbot.i18n import t
+from newsbot.i18n import digest_title, t
 from newsbot.platforms.labels import labelled
 
 UNLIMITED = Limits(overall_per_second=1e9, per_chat_per_second=1e9, per_group_per_minute=1e9)
@@ -22,7 +30,25 @@ def _line(headline: Headline, zone: ZoneInfo) -> str:
     return f"{section}{when}  {headline.url}"
 
 
+def render_digest(body: DigestBody, language: str = "ko") -> str:
+    """The digest as plain lines: title, note, then number, title, section, URL and lead."""
+    lines = [digest_title(language, body.day, weekly=body.weekly)]
+    if body.fell_back:
+        lines.append(f"  ({t(language, 'digest.fell_back')})")
+    if not body.items:
+        lines.append(f"  {t(language, 'digest.empty')}")
+    for rank, item in enumerate(body.items, start=1):
+        section = f" · {item.section}" if item.section else ""
+        lines.append(f"  {rank}. {item.title}{section}")
+        lines.append(f"      {item.url}")
+        if item.lead:
+            lines.append(f"      {item.lead}")
+    return "\n".join(lines)
+
+
 def render(message: Outgoing, zone: ZoneInfo, language: str = "ko") -> str:
+    if message.digest is not None:
+        return render_digest(message.digest, language)
     newest = Headline(message.title, message.url, message.section, message.published_at)
     if message.kind == AWAY:
         lines = [t(language, "away.header", count=message.total)]

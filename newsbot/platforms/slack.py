@@ -34,6 +34,7 @@ chat.delete need.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Mapping
 from zoneinfo import ZoneInfo
@@ -55,7 +56,7 @@ from newsbot.delivery.outcomes import (
 )
 from newsbot.delivery.pacing import Limits
 from newsbot.errors import ConfigError
-from newsbot.platforms.slack_render import render_post
+from newsbot.platforms.slack_render import SlackPost, render_post
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,13 @@ OPERATOR = frozenset(
 TRANSIENT = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
+
+
+@functools.lru_cache(maxsize=512)
+def _rendered(message: Outgoing, timezone: str, language: str) -> SlackPost:
+    """A fan-out or a minute's digests send one message to many channels: rendered once
+    per zone and language, not once per channel (the post is never changed once made)."""
+    return render_post(message, ZoneInfo(timezone), language)
 
 
 def slack_limits(channel_per_second: float = 1.0) -> Limits:
@@ -202,7 +210,7 @@ class SlackPlatform:
         self.client.session = None
 
     async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
-        post = render_post(message, ZoneInfo(recipient.timezone), recipient.language)
+        post = _rendered(message, recipient.timezone, recipient.language)
         channel = recipient.platform_chat_id
         return await self._call(
             channel, self.client.chat_postMessage(channel=channel, **post.arguments())

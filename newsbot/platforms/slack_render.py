@@ -28,8 +28,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from newsbot.delivery.outcomes import AWAY, Headline, Outgoing
-from newsbot.i18n import t
+from newsbot.delivery.outcomes import AWAY, DigestBody, Headline, Outgoing
+from newsbot.i18n import digest_title, t
 from newsbot.platforms.labels import labelled
 
 MAX_TEXT = 40_000  # top-level text, as Slack truncates it
@@ -178,8 +178,45 @@ def render_away(message: Outgoing, zone: ZoneInfo, language: str) -> SlackPost:
     return SlackPost(text=header, blocks=blocks)
 
 
+MAX_DIGEST_ITEMS = 10
+MAX_DIGEST_LEAD = 300
+
+
+def render_digest(body: DigestBody, language: str) -> SlackPost:
+    """The digest: a header block with the dated title, a context line when these are the
+    latest rather than the most read, then one section per article (its number, linked
+    title and section, and one line of lead). At most 13 blocks of at most ~1,000
+    characters each, so always within Slack's 50 blocks and 3,000 characters a section."""
+    title = digest_title(language, body.day, weekly=body.weekly)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}}
+    ]
+    notes = []
+    if body.fell_back:
+        notes.append(t(language, "digest.fell_back"))
+    if not body.items:
+        notes.append(t(language, "digest.empty"))
+    for note in notes:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": escape(note), "verbatim": True}],
+            }
+        )
+    for rank, item in enumerate(body.items[:MAX_DIGEST_ITEMS], start=1):
+        line = f"{rank}. *{_headline(item.url, fit(item.title, MAX_AWAY_TITLE))}*"
+        if item.section:
+            line += f" · {fit(item.section, MAX_SECTION_NAME)}"
+        if lead := fit(item.lead, MAX_DIGEST_LEAD):
+            line += f"\n{lead}"
+        blocks.append(_section(line))
+    return SlackPost(text=fit(title, MAX_TITLE), blocks=blocks)
+
+
 def render_post(message: Outgoing, zone: ZoneInfo, language: str = "ko") -> SlackPost:
     """Slack arguments for one outgoing message, in the chat's zone and language."""
+    if message.digest is not None:
+        return render_digest(message.digest, language)
     if message.kind == AWAY:
         return render_away(message, zone, language)
     return render_headline(message, zone, language)

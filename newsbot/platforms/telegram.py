@@ -92,7 +92,7 @@ def previews(recipient: Recipient, message: Outgoing) -> bool:
     """Whether Telegram may show a link preview: the chat's setting, and never for a
     correction (the preview would show the page as it is now) or a list of headlines (it
     would preview just the first)."""
-    return recipient.link_previews and message.kind not in ("correction", AWAY)
+    return recipient.link_previews and message.kind not in ("correction", "digest", AWAY)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,11 @@ A "while you were away" message lists at most ``MAX_AWAY_LISTED`` headlines what
 given, with titles and section names trimmed, and counts the rest: at most about 2,700
 characters of parsed text.
 
+A digest lists at most ``MAX_DIGEST_ITEMS`` articles with trimmed titles, sections and
+one-line leads: at most about 3,500 characters of parsed text. Should a digest's markup
+still pass the byte limit below (ten links of the longest URLs, titles of ``&`` …), its
+leads are left out, then its links: the message shrinks, it never fails.
+
 Telegram also refuses a text over 32,768 bytes *before* parsing, markup included. Escaping
 can make a character six bytes, so a URL escaping to more than ``MAX_HREF_BYTES`` is no link
 (the title is shown without one): ten such links and ten trimmed titles stay under that.
@@ -16,10 +21,11 @@ can make a character six bytes, so a URL escaping to more than ``MAX_HREF_BYTES`
 from __future__ import annotations
 
 import html
+import re
 from zoneinfo import ZoneInfo
 
-from newsbot.delivery.outcomes import AWAY, Headline, Outgoing
-from newsbot.i18n import t
+from newsbot.delivery.outcomes import AWAY, DigestBody, Headline, Outgoing
+from newsbot.i18n import digest_title, t
 from newsbot.platforms.labels import labelled
 
 MAX_TEXT = 4096
@@ -29,6 +35,10 @@ MAX_AWAY_LISTED = 10
 MAX_AWAY_TITLE = 200
 MAX_SECTION = 40
 MAX_HREF_BYTES = 1500
+MAX_BYTES = 32_768  # raw text before parsing, markup included
+MAX_DIGEST_ITEMS = 10
+MAX_DIGEST_TITLE = 150
+MAX_DIGEST_LEAD = 120
 
 
 def one_line(text: str, limit: int) -> str:
@@ -76,7 +86,44 @@ def render_away(message: Outgoing, zone: ZoneInfo, language: str) -> str:
     return "\n".join(parts)
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
+def parsed_text(markup: str) -> str:
+    """What Telegram counts against 4,096: the text with our tags removed, entities read."""
+    return html.unescape(_TAG.sub("", markup))
+
+
+def _digest_lines(body: DigestBody, language: str, *, leads: bool, links: bool) -> str:
+    parts = [f"<b>{html.escape(digest_title(language, body.day, weekly=body.weekly))}</b>"]
+    if body.fell_back:
+        parts.append(f"<i>{html.escape(t(language, 'digest.fell_back'))}</i>")
+    if not body.items:
+        parts.append(html.escape(t(language, "digest.empty")))
+    for rank, item in enumerate(body.items[:MAX_DIGEST_ITEMS], start=1):
+        title = html.escape(one_line(item.title, MAX_DIGEST_TITLE))
+        line = f"{rank}. {link(item.url, title) if links else title}"
+        if item.section:
+            line += f" · {html.escape(one_line(item.section, MAX_SECTION))}"
+        if leads and (lead := one_line(item.lead, MAX_DIGEST_LEAD)):
+            line += f"\n    {html.escape(lead)}"
+        parts.append(line)
+    return "\n".join(parts)
+
+
+def render_digest(body: DigestBody, language: str) -> str:
+    """The digest as one message: the dated title, then numbered linked titles, each with
+    its section and one line of lead; within both of Telegram's limits whatever it holds."""
+    for leads, links in ((True, True), (False, True), (False, False)):
+        text = _digest_lines(body, language, leads=leads, links=links)
+        if len(text.encode("utf-8")) <= MAX_BYTES and len(parsed_text(text)) <= MAX_TEXT:
+            return text
+    return text  # without leads and links it is under 2,500 characters, 15,000 bytes
+
+
 def render_message(message: Outgoing, zone: ZoneInfo, language: str) -> str:
+    if message.digest is not None:
+        return render_digest(message.digest, language)
     if message.kind == AWAY:
         return render_away(message, zone, language)
     return render_headline(message, zone, language)

@@ -11,16 +11,18 @@ quiet hours is written ``held`` rather than ``pending``, due when the quiet hour
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -95,6 +97,19 @@ class Chat(Base):
     quiet_end: Mapped[int | None] = mapped_column(Integer)
     link_previews: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     digest_time: Mapped[int | None] = mapped_column(Integer)  # the daily digest, local time
+    # The digest's other settings (migration 0011): how many articles (1-10), a weekday for a
+    # weekly digest (0 Monday … 6 Sunday; null: daily over the last 24 h), whether it is
+    # limited to the chat's own sections ("subscriptions") or the whole paper ("all"), and
+    # whether an empty window still sends a one-line note.
+    digest_size: Mapped[int] = mapped_column(Integer, default=7, server_default=text("7"))
+    digest_weekday: Mapped[int | None] = mapped_column(Integer)
+    digest_scope: Mapped[str] = mapped_column(
+        String(16), default="subscriptions", server_default="subscriptions"
+    )
+    digest_empty_note: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the next digest falls due (UTC), kept with the settings (newsbot.digest.schedule):
+    # the minute tick reads only the chats whose moment has come, through this index.
+    digest_next_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -125,10 +140,41 @@ class ArticleEvent(Base):
     created_at: Mapped[datetime]
 
 
+class DigestState(enum.StrEnum):
+    QUEUED = "queued"  # its delivery is in the outbox
+    DROPPED = "dropped"  # due longer ago than NEWSBOT_DIGEST_GRACE when a tick saw it
+    EMPTY = "empty"  # nothing in its window, and the chat wants no note of that
+
+
+class Digest(Base):
+    """One chat's digest for one local date: what makes it exactly once.
+
+    The unique (chat, local date) is the guarantee: a tick after a restart, a second leader
+    or a second process on PostgreSQL inserts nothing the first one inserted, and only a row
+    it did insert gets a delivery (migration 0011). The articles are chosen when it falls
+    due (ids in rank order), so a digest deferred by quiet hours shows the list of its minute.
+    """
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("chat_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime]  # the moment it fell due, UTC
+    state: Mapped[DigestState] = mapped_column(text_enum(DigestState))
+    weekly: Mapped[bool] = mapped_column(Boolean, default=False)
+    article_ids: Mapped[str] = mapped_column(Text, default="")  # "12,5,9": rank order
+    fell_back: Mapped[bool] = mapped_column(Boolean, default=False)  # no views: the latest
+    created_at: Mapped[datetime]
+
+
 class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("article_id", "chat_id", "kind", "revision"),
+        # A digest has no article: its row points at the chat's digest for the day instead.
+        UniqueConstraint("digest_id"),
         # What claims walk (migration 0008): pending rows in claim order, held rows by
         # chat. Queries spell the state out as a literal (see newsbot.delivery.outbox).
         Index(
@@ -149,7 +195,9 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    # Null for a digest, which names its ``digest_id`` instead (migration 0011).
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
     kind: Mapped[DeliveryKind] = mapped_column(text_enum(DeliveryKind))
     revision: Mapped[int] = mapped_column(Integer, default=0)  # the article revision corrected

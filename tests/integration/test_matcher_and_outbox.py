@@ -47,7 +47,7 @@ async def run_matcher(app: App) -> int:
             return written
 
 
-async def deliveries(app: App) -> list[tuple[int, int, DeliveryKind, DeliveryState]]:
+async def deliveries(app: App) -> list[tuple[int | None, int, DeliveryKind, DeliveryState]]:
     async with app.sessions() as session:
         rows = await session.execute(
             select(Delivery.article_id, Delivery.chat_id, Delivery.kind, Delivery.state).order_by(
