@@ -31,6 +31,7 @@ from newsbot.platforms.slack import SlackPlatform, slack_limits
 from newsbot.platforms.telegram import TelegramPlatform
 from newsbot.platforms.telegram_bot import TelegramFrontend, WebhookConfig
 from newsbot.platforms.telegram_directory import TelegramDirectory
+from newsbot.platforms.web import HttpServer, Listen
 from newsbot.service import Service
 from newsbot.text.analyzer import Analyzer, default_analyzer
 
@@ -65,6 +66,7 @@ class Bot:
     console: ConsoleFrontend
     frontends: list[Frontend]
     service: Service
+    server: HttpServer | None = None  # the process's one HTTP server, when it has routes
 
 
 def build_platforms(app: App, overrides: Mapping[str, Platform]) -> dict[str, Platform]:
@@ -99,6 +101,23 @@ def _telegram_webhook(app: App) -> WebhookConfig | None:
     )
 
 
+DEFAULT_HTTP_LISTEN = "127.0.0.1:8080"
+
+
+def _http_server(app: App, *, wanted: bool) -> HttpServer | None:
+    """The process's one HTTP server: when something is served on it (Slack's HTTP mode, a
+    Telegram webhook) or NEWSBOT_HTTP_LISTEN asks for it. Without NEWSBOT_HTTP_LISTEN a
+    Telegram webhook keeps listening where NEWSBOT_TELEGRAM_WEBHOOK_LISTEN says."""
+    settings = app.settings
+    webhook = _telegram_webhook(app) is not None and settings.telegram_token is not None
+    if not (wanted or webhook or settings.http_listen):
+        return None
+    listen = settings.http_listen or (
+        settings.telegram_webhook_listen if webhook else DEFAULT_HTTP_LISTEN
+    )
+    return HttpServer(Listen.parse(listen))
+
+
 def build_bot(
     app: App,
     *,
@@ -128,11 +147,19 @@ def build_bot(
     chat = console or ConsoleChat()
     console_frontend = ConsoleFrontend(router, lines=chat.lines, out=chat.out, user_id=chat.user_id)
     frontends: list[Frontend] = []
+    servers: list[Frontend] = []
+    server = _http_server(app, wanted=False) if readers else None
+    if server is not None:
+        servers.append(server)
     if readers:
         if isinstance(telegram, TelegramPlatform):
             frontends.append(
                 TelegramFrontend(
-                    telegram, router, webhook=_telegram_webhook(app), pacer=pacers["telegram"]
+                    telegram,
+                    router,
+                    webhook=_telegram_webhook(app),
+                    pacer=pacers["telegram"],
+                    server=server,
                 )
             )
         if console is not None:
@@ -141,6 +168,7 @@ def build_bot(
         app=app,
         platforms=platforms,
         frontends=frontends,
+        servers=servers,
         dispatch_settings=DispatchSettings(
             owner=overrides.dispatch_owner or process_name(),
             concurrency=overrides.dispatch_concurrency or settings.dispatch_concurrency,
@@ -158,4 +186,5 @@ def build_bot(
         console=console_frontend,
         frontends=frontends,
         service=service,
+        server=server,
     )

@@ -94,6 +94,15 @@ class Settings(BaseSettings):
     slack_channel_per_second: float = Field(
         default=1.0, gt=0, description="messages a second to one Slack channel or DM"
     )
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="Slack app-level token, xapp-…: Socket Mode; unset: HTTP mode"
+    )
+    http_listen: str | None = Field(
+        default=None,
+        description="host:port of the bot's one HTTP server (Slack events, the Telegram "
+        "webhook, /healthz); unset: 127.0.0.1:8080, or NEWSBOT_TELEGRAM_WEBHOOK_LISTEN when a "
+        "webhook is configured",
+    )
     admins: str = Field(
         default="",
         description="newsroom admins without a stored role, platform:user_id separated by "
@@ -160,6 +169,20 @@ class Settings(BaseSettings):
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 <= int(port) < 65536:
             raise ValueError("expected host:port, e.g. 0.0.0.0:8443")
+        return value
+
+    @field_validator("http_listen")
+    @classmethod
+    def _http_host_port(cls, value: str | None) -> str | None:
+        if value is not None:
+            cls._host_port(value)
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("an app-level token starts with xapp-")
         return value
 
     @model_validator(mode="after")
