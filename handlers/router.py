@@ -118,6 +118,10 @@ class Router:
     def menu(self, locale: str) -> list[MenuEntry]:
         return self.registry.menu(locale)
 
+    def command_name(self, word: str) -> str | None:
+        spec = self.registry.command(word)
+        return spec.name if spec is not None else None
+
     async def _locale(self, request: Command | ButtonPress) -> str:
         """The chat's chosen language if it has a record here, else the reader's."""
         try:
