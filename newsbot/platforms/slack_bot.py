@@ -325,6 +325,8 @@ class SlackFrontend:
             "text": rendered.text,
             "blocks": blocks,
             "response_type": "in_channel" if public else "ephemeral",
+            "unfurl_links": False,  # the card already shows the article
+            "unfurl_media": False,
         }
         await self._post_url(url, channel, payload)
 
