@@ -41,6 +41,7 @@ from newsbot.leadership import LEADER_RETRY_SECONDS, Leadership
 from newsbot.scheduler import LeaderJobs, TimedJob
 from newsbot.store.articles import Outcome
 from newsbot.store.engine import backend_name
+from newsbot.store.inbound import prune_inbound
 from newsbot.text.analyzer import default_analyzer
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,9 @@ class Service:
         )
         if deleted:
             log.info("forgot %d settled deliveries older than %d days", deleted, days)
+        async with self.app.sessions() as session:  # and the day-old claims of requests
+            await prune_inbound(session, now=self.app.clock.now())
+            await session.commit()
         return deleted
 
     async def _pause(self, seconds: float, wake: asyncio.Event | None) -> None:
