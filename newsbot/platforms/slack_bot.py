@@ -15,7 +15,8 @@ the store), so an event Slack sends again, to this process or another, is acted 
 
 Answers only the asker needs are ephemeral (through ``response_url`` or
 ``chat.postEphemeral``); subscription changes are posted in the channel with who made them.
-Replies share the channel's ``Pacer`` with the dispatcher and wait out ``ratelimited``.
+Messages the channel sees take its slot in the ``Pacer`` the dispatcher paces pushes with;
+answers to one person do not (they are no channel message); all wait out ``ratelimited``.
 """
 
 from __future__ import annotations
@@ -345,7 +346,10 @@ class SlackFrontend:
                     "slack: response_url answered %s: %s", response.status_code, response.body
                 )
 
-        await self._paced(channel, call)
+        # Only what the channel sees takes the channel's slot; an answer to one person does not
+        # (it is no channel message), but still waits out ratelimited.
+        public = payload.get("response_type") == "in_channel"
+        await self._paced(channel, call, reserve=public)
 
     async def _post(
         self, channel: str, reply: Reply, *, user: str | None = None, who: str | None = None
@@ -378,13 +382,21 @@ class SlackFrontend:
                     return
                 log.warning("slack: could not answer channel=%s: %s", channel, error)
 
-        await self._paced(channel, call)
+        await self._paced(channel, call, reserve=user is None)
 
-    async def _paced(self, channel: str, call: Callable[[], Awaitable[None]]) -> None:
-        """Make the call in the channel's next slot; wait out ratelimited and try again."""
+    async def _paced(
+        self, channel: str, call: Callable[[], Awaitable[None]], *, reserve: bool = True
+    ) -> None:
+        """Make the call in the channel's next slot (``reserve``: a message the channel sees;
+        else only once a hold Slack asked for is over); wait out ratelimited, try again."""
         limited = 0.0
         while True:
-            if (wait := self.pacer.reserve(channel, chat_kind(channel))) > 0:
+            wait = (
+                self.pacer.reserve(channel, chat_kind(channel))
+                if reserve
+                else self.pacer.chat_wait(channel)
+            )
+            if wait > 0:
                 await asyncio.sleep(wait)
             try:
                 await call()

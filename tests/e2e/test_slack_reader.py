@@ -513,3 +513,16 @@ async def test_a_socket_that_cannot_connect_is_given_up_with_one_clear_line(
         assert not socket.connected.is_set()
     assert any("did not connect" in r.getMessage() for r in caplog.records)
     assert APP_TOKEN not in caplog.text and "xapp-1-revoked" not in caplog.text
+
+
+async def test_an_answer_slack_rate_limits_is_sent_once_the_wait_is_over(slack: Running) -> None:
+    dm = {"type": "message", "channel_type": "im", "channel": DM, "user": READER}
+    await slack.event({**dm, "text": "최신 3"})
+    await slack.fake.wait_for(lambda f: f.delivered(DM))
+    slack.fake.rate_limited = 1  # the next call (the answer: the reader's language is known)
+    await slack.event({**dm, "text": "인기"})
+
+    await slack.fake.wait_for(lambda f: len(f.delivered(DM)) >= 2)
+    posts = slack.fake.calls("chat.postMessage")
+    assert [p.status for p in posts] == [200, 429, 200]
+    assert texts(posts[-1].arguments["blocks"]).startswith("가장 많이 본 뉴스")
