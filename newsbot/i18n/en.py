@@ -125,4 +125,5 @@ MESSAGES: dict[str, str] = {
     "button.add_subscriptions": "➕ Add subscriptions",
     "button.manage_subscriptions": "📋 Manage subscriptions",
     "button.back_to_settings": "◀ Settings",
+    "chat.admins_only.slack": "Only workspace admins and owners and the channel's creator can change this channel's subscriptions and settings. Anyone can read and search.",
 }

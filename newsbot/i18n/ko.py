@@ -125,4 +125,5 @@ MESSAGES: dict[str, str] = {
     "button.add_subscriptions": "➕ 구독 추가",
     "button.manage_subscriptions": "📋 구독 관리",
     "button.back_to_settings": "◀ 설정으로",
+    "chat.admins_only.slack": "이 채널의 구독과 설정은 워크스페이스 관리자·소유자와 채널을 만든 사람만 바꿀 수 있습니다. 뉴스 보기와 검색은 누구나 할 수 있습니다.",
 }

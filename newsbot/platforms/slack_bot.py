@@ -52,6 +52,7 @@ SLASH_COMMAND = "/news"
 PUBLIC = frozenset({"subscribe", "unsubscribe"})  # changes everyone in the channel sees
 MAX_REPLY_WAIT = 600.0  # seconds of ratelimited a reply waits out before it is given up
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_SLASH_WORD = re.compile(r"(?<![\w/.:])/([a-z_]+)\b")
 Claim = Callable[[str], Awaitable[bool]]
 
 
@@ -224,14 +225,14 @@ class SlackFrontend:
                 url,
                 channel,
                 {
-                    "text": escape(reply.toast),
+                    "text": escape(self._in_slack_words(reply).toast),
                     "replace_original": False,
                     "response_type": "ephemeral",
                 },
             )
             return
         if shows_anything(reply):
-            rendered = render_reply(reply)
+            rendered = render_reply(self._in_slack_words(reply))
             payload: dict[str, Any] = {"text": rendered.text, "blocks": rendered.blocks}
             if reply.edit:
                 payload["replace_original"] = True
@@ -318,7 +319,7 @@ class SlackFrontend:
     async def _respond(
         self, url: str, channel: str, reply: Reply, *, public: bool, who: str, said: str
     ) -> None:
-        rendered = render_reply(reply)
+        rendered = render_reply(self._in_slack_words(reply))
         blocks = rendered.blocks
         if public:  # everyone sees who changed the channel's subscriptions, and how
             blocks = [*blocks[:49], _who(who, said)]
@@ -330,6 +331,22 @@ class SlackFrontend:
             "unfurl_media": False,
         }
         await self._post_url(url, channel, payload)
+
+    def _in_slack_words(self, reply: Reply) -> Reply:
+        """The catalogs name commands as Telegram has them (``/subscribe``); on Slack each is
+        a word after ``/news``. Only words the registry knows are rewritten."""
+
+        def word(match: re.Match[str]) -> str:
+            name = match.group(1)
+            known = self.conversations.command_name(name) is not None
+            return f"{SLASH_COMMAND} {name}" if known else match.group(0)
+
+        return dataclasses.replace(
+            reply,
+            header=_SLASH_WORD.sub(word, reply.header),
+            notice=_SLASH_WORD.sub(word, reply.notice),
+            toast=_SLASH_WORD.sub(word, reply.toast),
+        )
 
     async def _post_url(self, url: str, channel: str, payload: dict[str, Any]) -> None:
         """A POST to Slack's ``response_url`` (answers and edits without a Web API call)."""
@@ -355,7 +372,7 @@ class SlackFrontend:
         self, channel: str, reply: Reply, *, user: str | None = None, who: str | None = None
     ) -> None:
         """chat.postMessage, or chat.postEphemeral to ``user`` alone."""
-        rendered = render_reply(reply)
+        rendered = render_reply(self._in_slack_words(reply))
         blocks = rendered.blocks if who is None else [*rendered.blocks[:49], _who(who, "")]
         client = self.platform.client
 

@@ -316,6 +316,7 @@ async def test_a_member_who_does_not_run_the_channel_is_refused_and_nothing_chan
     refused = await slack.slash("subscribe 행정", user=MEMBER)
 
     assert refused["response_type"] == "ephemeral"
+    assert "워크스페이스 관리자·소유자와 채널을 만든 사람만" in texts(refused["blocks"])
     assert await subscriptions(slack.app, CHANNEL) == 0
     slack.fake.users["U0OWNER"] = {"is_owner": True}
     allowed = await slack.slash("subscribe 행정", user="U0OWNER")
@@ -452,6 +453,9 @@ async def test_invited_to_a_channel_the_bot_greets_once(slack: Running) -> None:
     assert marker
     assert len(slack.fake.delivered("C0INVITED")) == 1
     assert "뉴스봇" in slack.fake.delivered("C0INVITED")[0].arguments["text"]
+    # The catalog's /subscribe and /help are Slack's /news words here.
+    assert "/news subscribe" in slack.fake.delivered("C0INVITED")[0].arguments["text"]
+    assert "/news help" in slack.fake.delivered("C0INVITED")[0].arguments["text"]
 
 
 # --- Socket Mode ----------------------------------------------------------------------------
@@ -526,3 +530,36 @@ async def test_an_answer_slack_rate_limits_is_sent_once_the_wait_is_over(slack: 
     posts = slack.fake.calls("chat.postMessage")
     assert [p.status for p in posts] == [200, 429, 200]
     assert texts(posts[-1].arguments["blocks"]).startswith("가장 많이 본 뉴스")
+
+
+async def chat_state(app: App, channel: str) -> tuple[bool, str | None] | None:
+    async with app.sessions() as session:
+        chat = await session.scalar(
+            select(Chat).where(Chat.platform == "slack", Chat.platform_chat_id == channel)
+        )
+        return None if chat is None else (chat.active, chat.inactive_reason)
+
+
+async def test_an_archived_channel_or_a_removed_app_stops_deliveries_there(
+    slack: Running,
+) -> None:
+    for channel in (CHANNEL, "C0OTHER", "C0THIRD"):
+        await slack.slash("subscribe 전체", channel=channel)
+    bot_user = TEAM["user_id"]
+
+    # someone else leaving changes nothing (sent first: handled before the rest)
+    await slack.event({"type": "member_left_channel", "channel": "C0THIRD", "user": MEMBER})
+    await slack.event({"type": "channel_archive", "channel": CHANNEL, "user": MEMBER})
+    await slack.event({"type": "member_left_channel", "channel": "C0OTHER", "user": bot_user})
+
+    async def both_gone() -> bool:
+        states = [await chat_state(slack.app, c) for c in (CHANNEL, "C0OTHER")]
+        return all(s is not None and not s[0] for s in states)
+
+    for _ in range(1000):  # patience, not a timing assertion
+        if await both_gone():
+            break
+        await asyncio.sleep(0.01)
+    assert await chat_state(slack.app, CHANNEL) == (False, "channel archived")
+    assert await chat_state(slack.app, "C0OTHER") == (False, "removed the app from the channel")
+    assert await chat_state(slack.app, "C0THIRD") == (True, None)
