@@ -50,6 +50,7 @@ PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 SLASH_COMMAND = "/news"
 PUBLIC = frozenset({"subscribe", "unsubscribe"})  # changes everyone in the channel sees
+HOME_CHANGES = PUBLIC | {"settings"}  # what the Home tab shows of a DM, changed by typing
 MAX_REPLY_WAIT = 600.0  # seconds of ratelimited a reply waits out before it is given up
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _SLASH_WORD = re.compile(r"(?<![\w/.:])/([a-z_]+)\b")
@@ -146,6 +147,12 @@ class SlackFrontend:
         await self._respond(
             str(body.get("response_url", "")), channel, reply, public=public, who=user, said=said
         )
+        await self._refresh_home(name, channel, user, locale)
+
+    async def _refresh_home(self, name: str | None, channel: str, user: str, locale: str) -> None:
+        """A reader who changed their DM subscriptions by typing sees it on the Home tab."""
+        if name in HOME_CHANGES and chat_kind(channel) == "private":
+            await self.publish_home(user, channel, locale)
 
     async def _ask(
         self,
@@ -264,9 +271,10 @@ class SlackFrontend:
         channel, user = str(event.get("channel", "")), str(event.get("user", ""))
         words = tuple(str(event.get("text", "")).split())
         locale = await self.directory.locale(user)
-        _, reply = await self._ask(channel, user, words, locale, plain_is_search=False)
+        name, reply = await self._ask(channel, user, words, locale, plain_is_search=False)
         if reply is not None and shows_anything(reply):
             await self._post(channel, reply)
+        await self._refresh_home(name, channel, user, locale)
 
     async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
@@ -278,7 +286,14 @@ class SlackFrontend:
 
     async def publish_home(self, user: str, channel: str, locale: str) -> None:
         try:
-            await publish_home(self.platform.client, self.conversations, user, channel, locale)
+            await publish_home(
+                self.platform.client,
+                self.conversations,
+                user,
+                channel,
+                locale,
+                words=self._in_slack_words,
+            )
         except SlackApiError as problem:
             log.warning("slack: could not publish the home tab of %s: %s", user, problem)
 

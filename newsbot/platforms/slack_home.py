@@ -11,6 +11,7 @@ tab acts on the reader's DM subscriptions, after which the tab is published agai
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -31,8 +32,13 @@ PARTS: tuple[tuple[str, tuple[str, ...], int], ...] = (
 
 
 async def home_blocks(
-    conversations: Conversations, user: str, channel: str, locale: str
+    conversations: Conversations,
+    user: str,
+    channel: str,
+    locale: str,
+    words: Callable[[Reply], Reply] = lambda reply: reply,
 ) -> list[dict[str, Any]]:
+    """``words``: how the platform words a reply (Slack's ``/news <word>``)."""
     blocks: list[dict[str, Any]] = []
     for part, (name, args, most) in enumerate(PARTS):
         command = Command("slack", channel, user, name, args, locale, chat_kind="private")
@@ -46,7 +52,7 @@ async def home_blocks(
             break
         if blocks:
             blocks.append({"type": "divider"})
-        blocks += reply_blocks(_for_home(reply), budget=min(room, most), part=part)
+        blocks += reply_blocks(words(_for_home(reply)), budget=min(room, most), part=part)
     return blocks
 
 
@@ -55,9 +61,15 @@ def _for_home(reply: Reply) -> Reply:
 
 
 async def publish_home(
-    client: AsyncWebClient, conversations: Conversations, user: str, channel: str, locale: str
+    client: AsyncWebClient,
+    conversations: Conversations,
+    user: str,
+    channel: str,
+    locale: str,
+    *,
+    words: Callable[[Reply], Reply] = lambda reply: reply,
 ) -> None:
-    blocks = await home_blocks(conversations, user, channel, locale)
+    blocks = await home_blocks(conversations, user, channel, locale, words)
     await client.views_publish(
         user_id=user,
         view={"type": "home", "private_metadata": channel, "blocks": blocks},

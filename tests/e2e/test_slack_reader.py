@@ -298,6 +298,14 @@ async def test_top_and_search_answer_only_the_asker_and_search_pages_in_place(
     assert "\n6. " in texts(page_two["blocks"])
 
 
+async def test_an_english_speaking_reader_searches_in_english(slack: Running) -> None:
+    slack.fake.users["U0ENGLISH"] = {"locale": "en-US"}
+    found = await slack.slash("search 성남시", user="U0ENGLISH")
+
+    assert "results for ‘성남시’" in found["blocks"][0]["text"]["text"]
+    assert "Next ▶" in texts(found["blocks"])
+
+
 async def test_news_help_lists_the_registrys_commands_as_news_words(slack: Running) -> None:
     slack.fake.users["U0ENGLISH"] = {"locale": "en-US"}  # users.info's locale for them
     korean = texts((await slack.slash(""))["blocks"])
@@ -436,6 +444,14 @@ async def test_the_app_home_shows_subscriptions_and_the_top_seven_and_changes_wi
     assert "전체 뉴스" in texts(slack.fake.views[READER]["blocks"]).split("가장 많이 본")[0]
 
 
+async def test_subscribing_by_typing_in_the_dm_refreshes_the_home_tab(slack: Running) -> None:
+    answer = await slack.slash("구독 행정", channel=DM, user=READER)
+    await slack.fake.wait_for(lambda f: f.views.get(READER))
+
+    assert answer["response_type"] == "ephemeral"  # a DM's change is the reader's own
+    assert "행정" in texts(slack.fake.views[READER]["blocks"]).split("가장 많이 본")[0]
+
+
 async def test_invited_to_a_channel_the_bot_greets_once(slack: Running) -> None:
     joined = {
         "type": "member_joined_channel",
@@ -456,6 +472,36 @@ async def test_invited_to_a_channel_the_bot_greets_once(slack: Running) -> None:
     # The catalog's /subscribe and /help are Slack's /news words here.
     assert "/news subscribe" in slack.fake.delivered("C0INVITED")[0].arguments["text"]
     assert "/news help" in slack.fake.delivered("C0INVITED")[0].arguments["text"]
+
+
+# --- several processes -----------------------------------------------------------------------
+
+
+async def test_two_processes_behind_one_address_act_on_a_repeated_event_once(
+    app: App, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    """Two `newsbot run` on one store, each with its HTTP server (as behind a load balancer):
+    Slack's retry lands on the other process, which finds the event taken."""
+    await _old_news(app, clock)
+    mention = {
+        "type": "app_mention",
+        "user": MEMBER,
+        "channel": CHANNEL,
+        "text": f"<@{TEAM['user_id']}> 최신 3",
+    }
+    async for first in _running(app, fake_slack):
+        async for second in _running(app, fake_slack):
+            assert first.url != second.url
+            statuses = [
+                await first.event(mention, event_id="Ev0TWICE"),
+                await second.event(mention, event_id="Ev0TWICE", retry=1),
+            ]
+            await fake_slack.wait_for(lambda f: f.ephemeral)
+            await second.event({**mention, "text": "top"}, event_id="Ev0AFTER")
+            await fake_slack.wait_for(lambda f: len(f.ephemeral) >= 2)
+
+            assert statuses == [200, 200]
+            assert [e["text"].split()[0] for e in fake_slack.ephemeral] == ["최신", "가장"]
 
 
 # --- Socket Mode ----------------------------------------------------------------------------
@@ -494,6 +540,36 @@ async def test_socket_mode_serves_the_same_commands_without_a_public_url(
         await fake_slack.send_envelope("events_api", {**event, "event_id": "Ev0SOCKET2"})
         await fake_slack.wait_for(lambda f: len(f.ephemeral) >= 2)
         assert len(fake_slack.ephemeral) == 2  # the repeated event was acted on once
+
+        search = running.command_body("검색 드론", user=MEMBER)
+        await fake_slack.send_envelope("slash_commands", search)
+        search_url = search["response_url"]
+        found = (await fake_slack.wait_for(lambda f, u=search_url: f.responses_to(u)))[0]  # type: ignore[misc]
+        assert "‘드론’ 검색 결과" in found["blocks"][0]["text"]["text"]
+        press = {
+            "type": "block_actions",
+            "team": {"id": TEAM["team_id"]},
+            "user": {"id": MEMBER},
+            "trigger_id": "socket.press.1",
+            "container": {"type": "message", "channel_id": CHANNEL},
+            "channel": {"id": CHANNEL},
+            "response_url": fake_slack.response_url(),
+            "actions": [{"action_id": "nb:0:0", "value": button(found["blocks"], "다음 ▶")}],
+        }
+        await fake_slack.send_envelope("interactive", press)
+        press_url = press["response_url"]
+        page = (await fake_slack.wait_for(lambda f, u=press_url: f.responses_to(u)))[0]  # type: ignore[misc]
+        assert page["replace_original"] is True
+        assert "(2/" in page["blocks"][0]["text"]["text"]
+
+        opened = {"type": "app_home_opened", "user": READER, "channel": DM, "tab": "home"}
+        await fake_slack.send_envelope(
+            "events_api", {**event, "event": opened, "event_id": "Ev0HOME"}
+        )
+        await fake_slack.wait_for(lambda f: f.views.get(READER))
+        assert "가장 많이 본 뉴스" in texts(fake_slack.views[READER]["blocks"])
+    # SIGTERM stops the service, which closes the socket (close_async)
+    await fake_slack.wait_for(lambda f: f.sockets[-1].closed)
 
 
 async def test_a_socket_that_cannot_connect_is_given_up_with_one_clear_line(
