@@ -13,10 +13,15 @@ import asyncio
 import dataclasses
 import io
 import json
+import os
+import signal
+import socket
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,6 +55,13 @@ READER = "U0READER"
 FAST = Limits(overall_per_second=1000, per_chat_per_second=50, per_group_per_minute=3000)
 PROXIES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 Json = dict[str, Any]
+NEWSBOT = str(Path(sys.executable).parent / "newsbot")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)
@@ -65,9 +77,12 @@ class Running:
     bot: Bot
     triggers: int = 0
     events: int = 0
+    events_url: str = ""  # a bot in another process; else this one's server
 
     @property
     def url(self) -> str:
+        if self.events_url:
+            return self.events_url
         assert self.bot.server is not None
         return f"http://127.0.0.1:{self.bot.server.port}/slack/events"
 
@@ -331,6 +346,41 @@ async def test_a_member_who_does_not_run_the_channel_is_refused_and_nothing_chan
     assert allowed["response_type"] == "in_channel"
     assert await subscriptions(slack.app, CHANNEL) == 1
     assert refused["blocks"] != allowed["blocks"]
+
+
+async def test_settings_change_by_button_in_place_and_by_typed_form(slack: Running) -> None:
+    await slack.slash("구독 전체")
+    shown = await slack.slash("설정")
+    assert shown["response_type"] == "ephemeral"
+    english = next(
+        e["value"]
+        for b in shown["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["value"] == "set:lang:en"
+    )
+
+    url = await slack.press(english)
+    edited = (await slack.fake.wait_for(lambda f: f.responses_to(url)))[0]
+    assert edited["replace_original"] is True
+    typed = await slack.slash("settings 방해금지 23:00-07:00")
+
+    assert "23:00" in texts(typed["blocks"])
+    listed = texts((await slack.slash("list", user=MEMBER))["blocks"])
+    assert "23:00" in listed  # the channel's settings, for everyone to read
+    assert listed.startswith("This chat gets 1 subscriptions")  # the channel chose English
+
+
+async def test_slack_checks_the_events_url_when_it_is_saved(slack: Running) -> None:
+    challenge = {
+        "token": "x",
+        "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+        "type": "url_verification",
+    }
+    status, body = await slack.post(json.dumps(challenge), "application/json")
+
+    assert status == 200
+    assert challenge["challenge"] in body
 
 
 # --- requests Slack did not sign, or sent again ---------------------------------------------
@@ -639,3 +689,40 @@ async def test_an_archived_channel_or_a_removed_app_stops_deliveries_there(
     assert await chat_state(slack.app, CHANNEL) == (False, "channel archived")
     assert await chat_state(slack.app, "C0OTHER") == (False, "removed the app from the channel")
     assert await chat_state(slack.app, "C0THIRD") == (True, None)
+
+
+# --- the real command -----------------------------------------------------------------------
+
+
+async def test_newsbot_run_answers_slack_over_http_and_stops_on_sigterm(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "SLACK_"))}
+    env |= {
+        "NEWSBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'newsbot.db'}",
+        "NEWSBOT_SLACK_BOT_TOKEN": TOKEN,
+        "NEWSBOT_SLACK_API_URL": fake_slack.api_url,
+        "NEWSBOT_SLACK_SIGNING_SECRET": SECRET,
+        "NEWSBOT_HTTP_LISTEN": f"127.0.0.1:{port}",
+    }
+    process = await asyncio.create_subprocess_exec(
+        NEWSBOT, "run", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await fake_slack.wait_for(lambda f: f.calls("auth.test"), timeout=60)
+        client = Running(fake_slack, None, None)  # type: ignore[arg-type]
+        client.events_url = f"http://127.0.0.1:{port}/slack/events"
+        for _ in range(600):  # the server starts right after the platforms
+            try:
+                answer = await asyncio.wait_for(client.slash("구독 전체"), timeout=10)
+                break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)
+        assert answer["response_type"] == "in_channel"
+        assert "구독했습니다: 전체 뉴스" in texts(answer["blocks"])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    assert TOKEN not in stderr.decode() and SECRET not in stderr.decode()
