@@ -12,32 +12,32 @@ same command as Telegram's ``/search 드론``.
 Every listener acknowledges first (bolt answers Slack as soon as ``ack()`` is called; the work
 goes on after), then claims the request once (``claim``: a row per event id or trigger id in
 the store), so an event Slack sends again, to this process or another, is acted on once.
-
-Answers only the asker needs are ephemeral (through ``response_url`` or
-``chat.postEphemeral``); subscription changes are posted in the channel with who made them.
-Messages the channel sees take its slot in the ``Pacer`` the dispatcher paces pushes with;
-answers to one person do not (they are no channel message); all wait out ``ratelimited``.
+Answers only the asker needs are ephemeral; subscription changes in a channel are posted
+there with who made them (``slack_answers`` sends both, within the channel's pace).
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from newsbot.conversation import ButtonPress, Command, Conversations, Reply
 from newsbot.delivery.pacing import Pacer
-from newsbot.platforms.slack import SlackPlatform, _api_error, _retry_after
+from newsbot.platforms.slack import SlackPlatform
+from newsbot.platforms.slack_answers import (
+    PLATFORM,
+    SLASH_COMMAND,
+    SlackAnswers,
+    chat_kind,
+)
 from newsbot.platforms.slack_directory import SlackDirectory
 from newsbot.platforms.slack_home import publish_home
 from newsbot.platforms.slack_render import escape
@@ -46,21 +46,11 @@ from newsbot.platforms.web import HttpServer
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
-SLASH_COMMAND = "/news"
 PUBLIC = frozenset({"subscribe", "unsubscribe"})  # changes everyone in the channel sees
 HOME_CHANGES = PUBLIC | {"settings"}  # what the Home tab shows of a DM, changed by typing
-MAX_REPLY_WAIT = 600.0  # seconds of ratelimited a reply waits out before it is given up
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
-_SLASH_WORD = re.compile(r"(?<![\w/.:])/([a-z_]+)\b")
 Claim = Callable[[str], Awaitable[bool]]
-
-
-def chat_kind(channel: str) -> str:
-    """A DM is the reader's own (``private``: plain text is a search, the reader is in
-    charge); anything else is a channel."""
-    return "private" if channel.startswith("D") else "slack_channel"
 
 
 class SlackFrontend:
@@ -91,7 +81,7 @@ class SlackFrontend:
             process_before_response=False,
             logger=logging.getLogger("slack_bolt"),
         )
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.answers = SlackAnswers(platform, conversations, self.pacer)
         self._register()
         if server is not None:
             server.route("POST", EVENTS_PATH, self.handle_http)
@@ -144,7 +134,7 @@ class SlackFrontend:
             return
         public = await self._is_public(name, channel, user, words)
         said = f"{SLASH_COMMAND} {' '.join(words)}".strip()
-        await self._respond(
+        await self.answers.respond(
             str(body.get("response_url", "")), channel, reply, public=public, who=user, said=said
         )
         await self._refresh_home(name, channel, user, locale)
@@ -228,24 +218,24 @@ class SlackFrontend:
             return
         url = str(body.get("response_url", ""))
         if reply.toast and not shows_anything(reply):
-            await self._post_url(
+            await self.answers.post_url(
                 url,
                 channel,
                 {
-                    "text": escape(self._in_slack_words(reply).toast),
+                    "text": escape(self.answers.in_slack_words(reply).toast),
                     "replace_original": False,
                     "response_type": "ephemeral",
                 },
             )
             return
         if shows_anything(reply):
-            rendered = render_reply(self._in_slack_words(reply))
+            rendered = render_reply(self.answers.in_slack_words(reply))
             payload: dict[str, Any] = {"text": rendered.text, "blocks": rendered.blocks}
             if reply.edit:
                 payload["replace_original"] = True
             else:
                 payload |= {"replace_original": False, "response_type": "ephemeral"}
-            await self._post_url(url, channel, payload)
+            await self.answers.post_url(url, channel, payload)
 
     # --- events --------------------------------------------------------------------------
 
@@ -259,7 +249,7 @@ class SlackFrontend:
         if reply is None or not shows_anything(reply):
             return
         public = await self._is_public(name, channel, user, words)
-        await self._post(
+        await self.answers.post(
             channel, reply, user=None if public else user, who=user if public else None
         )
 
@@ -273,7 +263,7 @@ class SlackFrontend:
         locale = await self.directory.locale(user)
         name, reply = await self._ask(channel, user, words, locale, plain_is_search=False)
         if reply is not None and shows_anything(reply):
-            await self._post(channel, reply)
+            await self.answers.post(channel, reply)
         await self._refresh_home(name, channel, user, locale)
 
     async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -292,7 +282,7 @@ class SlackFrontend:
                 user,
                 channel,
                 locale,
-                words=self._in_slack_words,
+                words=self.answers.in_slack_words,
             )
         except SlackApiError as problem:
             log.warning("slack: could not publish the home tab of %s: %s", user, problem)
@@ -316,7 +306,7 @@ class SlackFrontend:
         )
         reply = await self.conversations.joined(command)
         if reply is not None:
-            await self._post(channel, reply)
+            await self.answers.post(channel, reply)
 
     async def _on_left(
         self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]
@@ -328,136 +318,3 @@ class SlackFrontend:
 
     async def _on_archived(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         await self.conversations.left(PLATFORM, str(event.get("channel", "")), "channel archived")
-
-    # --- replies -------------------------------------------------------------------------
-
-    async def _respond(
-        self, url: str, channel: str, reply: Reply, *, public: bool, who: str, said: str
-    ) -> None:
-        rendered = render_reply(self._in_slack_words(reply))
-        blocks = rendered.blocks
-        if public:  # everyone sees who changed the channel's subscriptions, and how
-            blocks = [*blocks[:49], _who(who, said)]
-        payload = {
-            "text": rendered.text,
-            "blocks": blocks,
-            "response_type": "in_channel" if public else "ephemeral",
-            "unfurl_links": False,  # the card already shows the article
-            "unfurl_media": False,
-        }
-        await self._post_url(url, channel, payload)
-
-    def _in_slack_words(self, reply: Reply) -> Reply:
-        """The catalogs name commands as Telegram has them (``/subscribe``); on Slack each is
-        a word after ``/news``. Only words the registry knows are rewritten."""
-
-        def word(match: re.Match[str]) -> str:
-            name = match.group(1)
-            known = self.conversations.command_name(name) is not None
-            return f"{SLASH_COMMAND} {name}" if known else match.group(0)
-
-        return dataclasses.replace(
-            reply,
-            header=_SLASH_WORD.sub(word, reply.header),
-            notice=_SLASH_WORD.sub(word, reply.notice),
-            toast=_SLASH_WORD.sub(word, reply.toast),
-        )
-
-    async def _post_url(self, url: str, channel: str, payload: dict[str, Any]) -> None:
-        """A POST to Slack's ``response_url`` (answers and edits without a Web API call)."""
-        if not url:
-            return
-        hook = AsyncWebhookClient(url, session=self.platform.client.session)
-
-        async def call() -> None:
-            response = await hook.send_dict(payload)
-            if response.status_code == 429:
-                raise _Limited(_retry_after(response.headers or {}))
-            if response.status_code >= 400:
-                log.warning(
-                    "slack: response_url answered %s: %s", response.status_code, response.body
-                )
-
-        # Only what the channel sees takes the channel's slot; an answer to one person does not
-        # (it is no channel message), but still waits out ratelimited.
-        public = payload.get("response_type") == "in_channel"
-        await self._paced(channel, call, reserve=public)
-
-    async def _post(
-        self, channel: str, reply: Reply, *, user: str | None = None, who: str | None = None
-    ) -> None:
-        """chat.postMessage, or chat.postEphemeral to ``user`` alone."""
-        rendered = render_reply(self._in_slack_words(reply))
-        blocks = rendered.blocks if who is None else [*rendered.blocks[:49], _who(who, "")]
-        client = self.platform.client
-
-        async def call() -> None:
-            try:
-                if user is not None:
-                    await client.chat_postEphemeral(
-                        channel=channel, user=user, text=rendered.text, blocks=blocks
-                    )
-                else:
-                    await client.chat_postMessage(
-                        channel=channel,
-                        text=rendered.text,
-                        blocks=blocks,
-                        unfurl_links=False,
-                        unfurl_media=False,
-                    )
-            except SlackApiError as problem:
-                status, error, headers = _api_error(problem)
-                if status == 429 or error == "ratelimited":
-                    raise _Limited(_retry_after(headers)) from None
-                if error in ("not_in_channel", "channel_not_found", "is_archived"):
-                    await self.conversations.left(PLATFORM, channel, f"slack: {error}")
-                    return
-                log.warning("slack: could not answer channel=%s: %s", channel, error)
-
-        await self._paced(channel, call, reserve=user is None)
-
-    async def _paced(
-        self, channel: str, call: Callable[[], Awaitable[None]], *, reserve: bool = True
-    ) -> None:
-        """Make the call in the channel's next slot (``reserve``: a message the channel sees;
-        else only once a hold Slack asked for is over); wait out ratelimited, try again."""
-        limited = 0.0
-        while True:
-            wait = (
-                self.pacer.reserve(channel, chat_kind(channel))
-                if reserve
-                else self.pacer.chat_wait(channel)
-            )
-            if wait > 0:
-                await asyncio.sleep(wait)
-            try:
-                await call()
-                return
-            except _Limited as answer:
-                limited += answer.seconds
-                if limited > MAX_REPLY_WAIT:
-                    log.warning("slack: gave up answering channel=%s after ratelimited", channel)
-                    return
-                log.info(
-                    "slack: ratelimited in channel=%s; answering in %.0f s", channel, answer.seconds
-                )
-                self.pacer.hold_chat(channel, answer.seconds)
-            except (aiohttp.ClientError, TimeoutError) as problem:
-                log.warning("slack: could not answer channel=%s: %r", channel, problem)
-                return
-
-
-class _Limited(Exception):
-    def __init__(self, seconds: float) -> None:
-        super().__init__(seconds)
-        self.seconds = seconds
-
-
-def _who(user: str, said: str) -> dict[str, Any]:
-    """A context line naming who asked, and what: ``<@U…> · /news subscribe 행정``."""
-    text = (
-        f"<@{user}>" + (f" · {escape(said)}" if said else "")
-        if re.fullmatch(r"[A-Z0-9]+", user)
-        else escape(said)
-    )
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:2000]}]}

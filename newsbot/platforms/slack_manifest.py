@@ -14,7 +14,8 @@ bot joining, leaving or losing a channel.
 
 from __future__ import annotations
 
-from newsbot.platforms.slack_bot import EVENTS_PATH, SLASH_COMMAND
+from newsbot.platforms.slack_answers import SLASH_COMMAND
+from newsbot.platforms.slack_bot import EVENTS_PATH
 
 SCOPES = (
     "app_mentions:read",
