@@ -178,6 +178,14 @@ class Settings(BaseSettings):
             cls._host_port(value)
         return value
 
+    @model_validator(mode="after")
+    def _app_token_needs_bot_token(self) -> Settings:
+        if self.slack_app_token is not None and self.slack_bot_token is None:
+            raise ValueError(
+                "NEWSBOT_SLACK_BOT_TOKEN (xoxb-…) is required with NEWSBOT_SLACK_APP_TOKEN"
+            )
+        return self
+
     @field_validator("slack_app_token")
     @classmethod
     def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
@@ -229,6 +237,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
+        if not first["loc"]:  # a rule across settings: its input is all of them, secrets too
+            raise ConfigError(str(first["msg"]).removeprefix("Value error, ")) from None
         key = "NEWSBOT_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
         value = first.get("input")
         if "TOKEN" in key or "SECRET" in key:

@@ -107,6 +107,8 @@ class SlackFrontend:
         self.app.event("member_left_channel")(self._on_left)
         self.app.event("channel_archive")(self._on_archived)
         self.app.event("group_archive")(self._on_archived)
+        self.app.event("app_uninstalled")(self._on_uninstalled)
+        self.app.event("tokens_revoked")(self._on_uninstalled)
 
     # --- once ----------------------------------------------------------------------------
 
@@ -315,6 +317,16 @@ class SlackFrontend:
             await self.conversations.left(
                 PLATFORM, str(event.get("channel", "")), "removed the app from the channel"
             )
+
+    async def _on_uninstalled(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """The workspace removed the app: an operator's matter, as ``invalid_auth`` is to the
+        dispatcher (#4): chats are kept, deliveries wait and retry until it is reinstalled."""
+        log.error(
+            "slack: %s in team %s: Slack readers and deliveries wait until the app is "
+            "installed again (then set the new NEWSBOT_SLACK_BOT_TOKEN)",
+            event.get("type"),
+            body.get("team_id"),
+        )
 
     async def _on_archived(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         await self.conversations.left(PLATFORM, str(event.get("channel", "")), "channel archived")

@@ -30,11 +30,13 @@ SCOPES = (
 EVENTS = (
     "app_home_opened",
     "app_mention",
+    "app_uninstalled",
     "channel_archive",
     "group_archive",
     "member_joined_channel",
     "member_left_channel",
     "message.im",
+    "tokens_revoked",
 )
 
 SOCKET_NOTE = (
