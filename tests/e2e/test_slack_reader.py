@@ -726,3 +726,18 @@ async def test_newsbot_run_answers_slack_over_http_and_stops_on_sigterm(
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, stderr.decode()[-2000:]
     assert TOKEN not in stderr.decode() and SECRET not in stderr.decode()
+
+
+async def test_an_uninstalled_app_is_the_operators_matter_and_keeps_the_chats(
+    slack: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    await slack.slash("subscribe 전체")
+    await slack.event({"type": "app_uninstalled"})
+
+    for _ in range(1000):  # patience, not a timing assertion
+        if any("app_uninstalled" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.01)
+    line = next(r for r in caplog.records if "app_uninstalled" in r.getMessage())
+    assert line.levelname == "ERROR" and "NEWSBOT_SLACK_BOT_TOKEN" in line.getMessage()
+    assert await chat_state(slack.app, CHANNEL) == (True, None)
