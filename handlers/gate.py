@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.conversation import ButtonPress, ChatDirectory, Command
-from newsbot.i18n import t
+from newsbot.i18n import has, t
 from newsbot.roles import Role, grants
 from newsbot.store.staff import newsroom_role
 
@@ -57,5 +57,10 @@ class Gate:
         return await directory.is_chat_admin(request.chat_id, request.user_id)
 
     @staticmethod
-    def refusal(needed: Role, locale: str) -> str:
-        return t(locale, REFUSALS.get(needed, "role.admins_only"))
+    def refusal(needed: Role, locale: str, platform: str | None = None) -> str:
+        """The polite no, saying who can; a platform whose chats are run differently (Slack:
+        workspace admins and the channel's creator) may have its own wording."""
+        key = REFUSALS.get(needed, "role.admins_only")
+        if platform and has(locale, f"{key}.{platform}"):
+            key = f"{key}.{platform}"
+        return t(locale, key)

@@ -72,7 +72,7 @@ class Router:
                 return Reply(header=t(command.locale, "hint.unknown"))
             needed = spec.role_for(command)
             if not await self.gate.allows(needed, command):
-                return Reply(header=self.gate.refusal(needed, command.locale))
+                return Reply(header=self.gate.refusal(needed, command.locale, command.platform))
             if spec.rate_limited:
                 wait = self.limit.wait(f"{command.platform}:{command.user_id}")
                 if wait:
@@ -99,7 +99,7 @@ class Router:
             if spec is None:
                 return Reply(toast=t(press.locale, "button.stale"))
             if not await self.gate.allows(spec.role, press):
-                return Reply(toast=self.gate.refusal(spec.role, press.locale))
+                return Reply(toast=self.gate.refusal(spec.role, press.locale, press.platform))
             return await spec.handler(press)
         except Exception:
             _log_failure("button", press, press.token.partition(":")[0])
@@ -117,6 +117,10 @@ class Router:
 
     def menu(self, locale: str) -> list[MenuEntry]:
         return self.registry.menu(locale)
+
+    def command_name(self, word: str) -> str | None:
+        spec = self.registry.command(word)
+        return spec.name if spec is not None else None
 
     async def _locale(self, request: Command | ButtonPress) -> str:
         """The chat's chosen language if it has a record here, else the reader's."""

@@ -9,7 +9,8 @@ parses arguments and calls it; tests call the same function, changing only what 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TextIO
@@ -28,11 +29,18 @@ from newsbot.leadership import process_name
 from newsbot.platforms.console import ConsolePlatform
 from newsbot.platforms.console_chat import ConsoleDirectory, ConsoleFrontend
 from newsbot.platforms.slack import SlackPlatform, slack_limits
+from newsbot.platforms.slack_bot import SlackFrontend
+from newsbot.platforms.slack_directory import SlackDirectory
+from newsbot.platforms.slack_socket import SlackSocket
 from newsbot.platforms.telegram import TelegramPlatform
 from newsbot.platforms.telegram_bot import TelegramFrontend, WebhookConfig
 from newsbot.platforms.telegram_directory import TelegramDirectory
+from newsbot.platforms.web import HttpServer, Listen
 from newsbot.service import Service
+from newsbot.store.inbound import claim_request
 from newsbot.text.analyzer import Analyzer, default_analyzer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,9 @@ class Bot:
     console: ConsoleFrontend
     frontends: list[Frontend]
     service: Service
+    server: HttpServer | None = None  # the process's one HTTP server, when it has routes
+    slack: SlackFrontend | None = None  # Slack's readers (HTTP mode or Socket Mode)
+    slack_socket: SlackSocket | None = None
 
 
 def build_platforms(app: App, overrides: Mapping[str, Platform]) -> dict[str, Platform]:
@@ -99,6 +110,50 @@ def _telegram_webhook(app: App) -> WebhookConfig | None:
     )
 
 
+DEFAULT_HTTP_LISTEN = "127.0.0.1:8080"
+
+
+def _slack_mode(app: App) -> str | None:
+    """How Slack's readers reach the bot: "socket" with an app token, "http" with a signing
+    secret (bolt checks it on every request), None (delivery only) without either."""
+    settings = app.settings
+    if settings.slack_app_token is not None:
+        return "socket"
+    if settings.slack_signing_secret is not None:
+        return "http"
+    log.warning(
+        "slack: no NEWSBOT_SLACK_APP_TOKEN or NEWSBOT_SLACK_SIGNING_SECRET: delivering only, "
+        "Slack readers' commands are not read"
+    )
+    return None
+
+
+def _claimer(app: App) -> Callable[[str], Awaitable[bool]]:
+    """Claims a platform request once in the store, across processes."""
+
+    async def claim(key: str) -> bool:
+        async with app.sessions() as session:
+            first = await claim_request(session, key, now=app.clock.now())
+            await session.commit()
+        return first
+
+    return claim
+
+
+def _http_server(app: App, *, wanted: bool) -> HttpServer | None:
+    """The process's one HTTP server: when something is served on it (Slack's HTTP mode, a
+    Telegram webhook) or NEWSBOT_HTTP_LISTEN asks for it. Without NEWSBOT_HTTP_LISTEN a
+    Telegram webhook keeps listening where NEWSBOT_TELEGRAM_WEBHOOK_LISTEN says."""
+    settings = app.settings
+    webhook = _telegram_webhook(app) is not None and settings.telegram_token is not None
+    if not (wanted or webhook or settings.http_listen):
+        return None
+    listen = settings.http_listen or (
+        settings.telegram_webhook_listen if webhook else DEFAULT_HTTP_LISTEN
+    )
+    return HttpServer(Listen.parse(listen))
+
+
 def build_bot(
     app: App,
     *,
@@ -118,6 +173,10 @@ def build_bot(
     telegram = platforms.get("telegram")
     if isinstance(telegram, TelegramPlatform):
         directories["telegram"] = TelegramDirectory(telegram)
+    slack = platforms.get("slack")
+    slack_directory = SlackDirectory(slack) if isinstance(slack, SlackPlatform) else None
+    if slack_directory is not None:
+        directories["slack"] = slack_directory
     context = HandlerContext(app.sessions, analyzer, app.clock, settings.zone, directories)
     router = build_router(
         context,
@@ -128,19 +187,44 @@ def build_bot(
     chat = console or ConsoleChat()
     console_frontend = ConsoleFrontend(router, lines=chat.lines, out=chat.out, user_id=chat.user_id)
     frontends: list[Frontend] = []
+    servers: list[Frontend] = []
+    slack_mode = _slack_mode(app) if readers and slack_directory is not None else None
+    server = _http_server(app, wanted=slack_mode == "http") if readers else None
+    if server is not None:
+        servers.append(server)
     if readers:
         if isinstance(telegram, TelegramPlatform):
             frontends.append(
                 TelegramFrontend(
-                    telegram, router, webhook=_telegram_webhook(app), pacer=pacers["telegram"]
+                    telegram,
+                    router,
+                    webhook=_telegram_webhook(app),
+                    pacer=pacers["telegram"],
+                    server=server,
                 )
             )
         if console is not None:
             frontends.append(console_frontend)
+    slack_frontend, slack_socket = None, None
+    if slack_mode is not None and isinstance(slack, SlackPlatform) and slack_directory:
+        secret = settings.slack_signing_secret
+        slack_frontend = SlackFrontend(
+            slack,
+            router,
+            slack_directory,
+            claim=_claimer(app),
+            signing_secret=secret.get_secret_value() if secret and slack_mode == "http" else None,
+            pacer=pacers["slack"],
+            server=server if slack_mode == "http" else None,
+        )
+        if slack_mode == "socket" and settings.slack_app_token is not None:
+            slack_socket = SlackSocket(slack_frontend, settings.slack_app_token.get_secret_value())
+            servers.append(slack_socket)
     service = Service(
         app=app,
         platforms=platforms,
         frontends=frontends,
+        servers=servers,
         dispatch_settings=DispatchSettings(
             owner=overrides.dispatch_owner or process_name(),
             concurrency=overrides.dispatch_concurrency or settings.dispatch_concurrency,
@@ -160,4 +244,7 @@ def build_bot(
         console=console_frontend,
         frontends=frontends,
         service=service,
+        server=server,
+        slack=slack_frontend,
+        slack_socket=slack_socket,
     )

@@ -110,6 +110,15 @@ class Settings(BaseSettings):
         description="how late a digest may still go after downtime (3h, 90m, 600s or "
         "seconds); older ones are dropped and counted in newsbot stats",
     )
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="Slack app-level token, xapp-…: Socket Mode; unset: HTTP mode"
+    )
+    http_listen: str | None = Field(
+        default=None,
+        description="host:port of the bot's one HTTP server (Slack events, the Telegram "
+        "webhook, /healthz); unset: 127.0.0.1:8080, or NEWSBOT_TELEGRAM_WEBHOOK_LISTEN when a "
+        "webhook is configured",
+    )
     admins: str = Field(
         default="",
         description="newsroom admins without a stored role, platform:user_id separated by "
@@ -203,6 +212,28 @@ class Settings(BaseSettings):
             raise ValueError("expected host:port, e.g. 0.0.0.0:8443")
         return value
 
+    @field_validator("http_listen")
+    @classmethod
+    def _http_host_port(cls, value: str | None) -> str | None:
+        if value is not None:
+            cls._host_port(value)
+        return value
+
+    @model_validator(mode="after")
+    def _app_token_needs_bot_token(self) -> Settings:
+        if self.slack_app_token is not None and self.slack_bot_token is None:
+            raise ValueError(
+                "NEWSBOT_SLACK_BOT_TOKEN (xoxb-…) is required with NEWSBOT_SLACK_APP_TOKEN"
+            )
+        return self
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("an app-level token starts with xapp-")
+        return value
+
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
         if self.telegram_webhook_url and self.telegram_webhook_secret is None:
@@ -247,6 +278,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
+        if not first["loc"]:  # a rule across settings: its input is all of them, secrets too
+            raise ConfigError(str(first["msg"]).removeprefix("Value error, ")) from None
         key = "NEWSBOT_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
         value = first.get("input")
         if "TOKEN" in key or "SECRET" in key:

@@ -145,6 +145,11 @@ class Conversations(Protocol):
         """The commands every reader sees in a platform's command menu."""
         ...
 
+    def command_name(self, word: str) -> str | None:
+        """The command a word names (``검색`` → ``search``), None for no command: for
+        platforms where commands are words after one slash command (Slack's ``/news``)."""
+        ...
+
 
 class Frontend(Protocol):
     """Whatever receives readers' updates for one platform; started and stopped by the

@@ -43,6 +43,7 @@ from newsbot.leadership import LEADER_RETRY_SECONDS, Leadership
 from newsbot.scheduler import LeaderJobs, TimedJob
 from newsbot.store.articles import Outcome
 from newsbot.store.engine import backend_name
+from newsbot.store.inbound import prune_inbound
 from newsbot.store.outage import StoreWatch, is_unreachable
 from newsbot.text.analyzer import default_analyzer
 
@@ -63,6 +64,10 @@ class Service:
     # What readers talk to (the Telegram bot's updates): started after the platforms that
     # send, stopped before them, in `run` only.
     frontends: list[Frontend] = field(default_factory=list)
+    # Started on every process, leader or not, in `run` only: the HTTP server (Slack's
+    # events, the Telegram webhook, health) and Slack's Socket Mode connection. What they
+    # receive is acted on once however many processes receive it (a row per event).
+    servers: list[Frontend] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     # The match loop's timed pass when nothing wakes it (also how often a follower asks for
     # the leader lock). The dispatcher's, for rows that come due by time, is DISPATCH_IDLE.
@@ -112,6 +117,9 @@ class Service:
             digests := await prune_digests(self.app.sessions, before=before, stop=stop)
         ):
             log.info("forgot %d digests older than %d days", digests, days)
+        async with self.app.sessions() as session:  # and the day-old claims of requests
+            await prune_inbound(session, now=self.app.clock.now())
+            await session.commit()
         return deleted
 
     async def digest_tick(self) -> TickReport:
@@ -235,6 +243,16 @@ class Service:
 
         for platform in self.platforms.values():
             await platform.start()
+        serving: list[Frontend] = []
+        try:
+            for server in self.servers:
+                await server.start()
+                serving.append(server)
+        except BaseException:
+            await _stop_all(serving)
+            for platform in self.platforms.values():
+                await platform.stop()
+            raise
         started: list[Frontend] = []
         loops = [
             self._loop("dispatch", dispatch_step, DISPATCH_IDLE, dispatch_wake)
@@ -280,12 +298,22 @@ class Service:
         finally:
             await self.leader_jobs.shutdown()
             await stop_frontends()
+            await _stop_all(serving)
             if listener is not None:
                 await listener.stop()
             await leadership.release()
             await client.aclose()
             for platform in self.platforms.values():
                 await platform.stop()
+
+
+async def _stop_all(started: list[Frontend]) -> None:
+    while started:
+        frontend = started.pop()
+        try:
+            await frontend.stop()
+        except Exception:
+            log.exception("stopping %s failed", type(frontend).__name__)
 
 
 def _stored_any(results: list[FeedResult]) -> bool:

@@ -23,6 +23,7 @@ from newsbot.cli.feeds import feeds
 from newsbot.cli.ingest import import_command, poll, views
 from newsbot.cli.root import cli
 from newsbot.cli.search import search_group, top_command
+from newsbot.cli.slack import slack
 from newsbot.errors import NewsbotError
 
 for command in (db, feeds, poll, import_command, views, articles, demo):
@@ -32,6 +33,7 @@ cli.add_command(top_command, name="top")
 for command in (run_command, worker_command, chats, stats):
     cli.add_command(command)
 cli.add_command(digest)
+cli.add_command(slack)
 
 
 def _fail(message: str, code: int) -> None:

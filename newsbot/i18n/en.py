@@ -152,4 +152,5 @@ MESSAGES: dict[str, str] = {
     "button.digest_scope_subscriptions": "☀️ Subscriptions only",
     "button.digest_note_on": "☀️ Empty-day note on",
     "button.digest_note_off": "☀️ Empty-day note off",
+    "chat.admins_only.slack": "Only workspace admins and owners and the channel's creator can change this channel's subscriptions and settings. Anyone can read and search.",
 }

@@ -152,4 +152,5 @@ MESSAGES: dict[str, str] = {
     "button.digest_scope_subscriptions": "☀️ 구독만",
     "button.digest_note_on": "☀️ 빈 날 알림 켜기",
     "button.digest_note_off": "☀️ 빈 날 알림 끄기",
+    "chat.admins_only.slack": "이 채널의 구독과 설정은 워크스페이스 관리자·소유자와 채널을 만든 사람만 바꿀 수 있습니다. 뉴스 보기와 검색은 누구나 할 수 있습니다.",
 }

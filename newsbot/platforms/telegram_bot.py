@@ -1,8 +1,10 @@
 """The Telegram side readers talk to: updates in, replies out, through python-telegram-bot.
 
 A thin translator. A PTB ``Application`` (sharing the delivery adapter's ``Bot``, so one
-connection pool and one token) receives updates by long polling, or through a webhook served
-by the bot's own aiohttp server that checks Telegram's secret header on every request.
+connection pool and one token) receives updates by long polling, or through a webhook: a route on
+the process's one HTTP server (``newsbot.platforms.web``) that checks Telegram's secret header
+on every request. Updates are taken only while this frontend runs (on the leader); another
+process behind the same address answers 503 and Telegram sends the update again.
 Each update becomes a neutral Command or ButtonPress for the ``Conversations`` it was given;
 the Reply comes back as HTML with an inline keyboard, sent anew or edited in place. Who may
 do what is not decided here: the permission gate asks ``telegram_directory``.
@@ -47,12 +49,12 @@ from newsbot.i18n import locale_of, t
 from newsbot.platforms.telegram import TelegramPlatform, retry_after_of
 from newsbot.platforms.telegram_replies import keyboard, render_reply
 from newsbot.platforms.telegram_updates import PLATFORM, parse_message, parse_press
+from newsbot.platforms.web import HttpServer, Listen
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
-MAX_WEBHOOK_BODY = 1_000_000
 MAX_REPLY_WAIT = 600.0  # seconds of flood control a reply waits out before it is given up
 _TAG = re.compile(r"<[^>]+>")
 
@@ -73,7 +75,10 @@ class TelegramFrontend:
         *,
         webhook: WebhookConfig | None = None,
         pacer: Pacer | None = None,
+        server: HttpServer | None = None,
     ) -> None:
+        """``server``: the process's HTTP server, which the webhook is a route on (it is
+        started by its owner); without one, a webhook gets a server of its own."""
         self.platform = platform
         self.conversations = conversations
         # Shared with the dispatcher's pushes (the composition root hands both the same one).
@@ -85,8 +90,11 @@ class TelegramFrontend:
         self.application: Application = builder.build()  # type: ignore[type-arg]
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
-        self._runner: web.AppRunner | None = None
-        self.webhook_port: int | None = None  # the port bound (useful when 0 was asked)
+        self._own_server: HttpServer | None = None
+        if webhook is not None:
+            if server is None:
+                server = self._own_server = HttpServer(Listen(webhook.host, webhook.port))
+            server.route("POST", urlsplit(webhook.url).path or "/", self._on_webhook)
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -100,7 +108,8 @@ class TelegramFrontend:
                 allowed_updates=ALLOWED_UPDATES, timeout=20
             )
         else:
-            await self._serve_webhook(self.webhook)
+            if self._own_server is not None:
+                await self._own_server.start()
             await self.platform.bot.set_webhook(
                 url=self.webhook.url,
                 secret_token=self.webhook.secret,
@@ -111,9 +120,8 @@ class TelegramFrontend:
     async def stop(self) -> None:
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._own_server is not None:
+            await self._own_server.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
@@ -136,22 +144,14 @@ class TelegramFrontend:
 
     # --- webhook -------------------------------------------------------------------------
 
-    async def _serve_webhook(self, config: WebhookConfig) -> None:
-        app = web.Application(client_max_size=MAX_WEBHOOK_BODY)
-        app.router.add_post(urlsplit(config.url).path or "/", self._on_webhook)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, config.host, config.port)
-        await site.start()
-        addresses = self._runner.addresses
-        self.webhook_port = int(addresses[0][1]) if addresses else config.port
-
     async def _on_webhook(self, request: web.Request) -> web.Response:
         assert self.webhook is not None
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.webhook.secret.encode()):
             log.warning("telegram webhook: refused a request without the right secret token")
             return web.Response(status=403)
+        if not self.application.running:  # another process leads; Telegram will resend
+            return web.Response(status=503)
         try:
             data = await request.json(loads=json.loads)
             update = Update.de_json(data, self.platform.bot)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import os
 import signal
 import socket
@@ -419,8 +420,24 @@ async def test_a_webhook_takes_updates_only_with_the_secret_token(
             ) as garbled,
         ):
             garbled_status = garbled.status
+        # The webhook is a route on the process's one HTTP server, beside its health check.
+        async with (
+            aiohttp.ClientSession() as client,
+            client.get(f"http://127.0.0.1:{port}/healthz") as health,
+            client.post(
+                webhook.url,
+                data=io.BytesIO(b"x" * 1_100_000),
+                headers={"X-Telegram-Bot-Api-Secret-Token": webhook.secret},
+            ) as huge,
+        ):
+            health_status, health_body, huge_status = (
+                health.status,
+                await health.json(),
+                huge.status,
+            )
 
         assert (wrong, missing, right, garbled_status) == (403, 403, 200, 400)
+        assert (health_status, health_body, huge_status) == (200, {"ok": True}, 413)
         reply = (await bot.said(READER, 1))[0]
         assert reply["text"].startswith("<b>최신 뉴스</b>")
         await asyncio.sleep(0.2)

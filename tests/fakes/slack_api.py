@@ -6,6 +6,12 @@ send JSON, chat.delete and auth.test send query parameters), the token from the
 ``Authorization: Bearer`` header or a ``token`` argument, and JSON answers ``{"ok": true, …}``
 or ``{"ok": false, "error": "…"}``. Every request is recorded whole.
 
+For the reader side it also serves ``users.info`` (with locales and admin flags),
+``conversations.info`` (with the creator), ``chat.postEphemeral``, ``views.publish``, the
+``response_url``s it hands out (``/respond/{n}``, recorded as ``responses``), and Socket Mode:
+``apps.connections.open`` (for ``APP_TOKEN``) answers a WebSocket URL on this same server,
+which says hello, sends the envelopes a test queues (``send_envelope``) and records the acks.
+
 Switches make it misbehave: 429 with Retry-After for the next N calls or every Nth post (a
 storm), 5xx bursts, answers slower than the client waits, archived, missing and not-joined
 channels, and a revoked token (``invalid_auth``).
@@ -14,10 +20,11 @@ channels, and a revoked token (``invalid_auth``).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiohttp import web
@@ -25,6 +32,8 @@ from aiohttp import web
 from tests.fakes.loopback import serving
 
 TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-test-app-token"
+T = TypeVar("T")
 TEAM = {"team": "Newsroom", "team_id": "T0NEWS", "user": "newsbot", "user_id": "U0BOT"}
 
 
@@ -74,6 +83,16 @@ class FakeSlack:
     slow: int = 0  # the next N calls answer only after slow_seconds
     slow_seconds: float = 2.0
     port: int = 0
+    # the reader side
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # users.info answers
+    creators: dict[str, str] = field(default_factory=dict)  # channel → who created it
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user → home tab
+    ephemeral: list[dict[str, Any]] = field(default_factory=list)  # chat.postEphemeral
+    responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # response_url
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)  # envelope id → response
+    _urls: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _envelopes: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _posts: int = 0
     _ts: int = 0
 
@@ -91,6 +110,53 @@ class FakeSlack:
             for r in self.calls("chat.postMessage")
             if r.ok and (channel is None or r.arguments.get("channel") == channel)
         ]
+
+    def response_url(self) -> str:
+        """A fresh response_url, as Slack puts one in each command and button payload."""
+        return f"http://127.0.0.1:{self.port}/respond/{next(self._urls)}"
+
+    def responses_to(self, url: str) -> list[dict[str, Any]]:
+        return [payload for path, payload in self.responses if url.endswith(path)]
+
+    async def wait_for(self, predicate: Callable[[FakeSlack], T], timeout: float = 10.0) -> T:  # noqa: ASYNC109
+        """Until ``predicate(self)`` is truthy, which it returns; fails after ``timeout``
+        seconds (a test's patience, not a timing assertion), naming the last requests."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not (result := predicate(self)):
+            if loop.time() > deadline:
+                recent = [(r.method, r.arguments) for r in self.requests[-5:]]
+                pytest.fail(f"fake Slack: condition not met; last requests: {recent}")
+            await asyncio.sleep(0.01)
+        return result
+
+    async def respond(self, request: web.Request) -> web.Response:
+        self.responses.append((request.path, json.loads(await request.text() or "{}")))
+        return web.Response(text="ok")
+
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": len(self.sockets)})
+        async for message in ws:
+            if message.type.name == "TEXT":
+                answer = json.loads(message.data)
+                self.acks[str(answer.get("envelope_id"))] = answer.get("payload") or {}
+        return ws
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Push a request down the open socket the way Slack does; its envelope id."""
+        envelope_id = f"env-{next(self._envelopes)}"
+        await self.sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+            }
+        )
+        return envelope_id
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         record = await self._record(request)
@@ -133,6 +199,10 @@ class FakeSlack:
         if self.server_errors:
             self.server_errors -= 1
             return self.server_status, {"ok": False, "error": "service_unavailable"}, {}
+        if record.method == "apps.connections.open":
+            if self._token(record) != APP_TOKEN:
+                return 200, {"ok": False, "error": "invalid_auth"}, {}
+            return 200, {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}, {}
         if self.invalid_auth or self._token(record) != TOKEN:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         handler = {
@@ -141,6 +211,9 @@ class FakeSlack:
             "chat.update": self._update,
             "chat.delete": self._delete,
             "conversations.info": self._info,
+            "users.info": self._user,
+            "chat.postEphemeral": self._ephemeral,
+            "views.publish": self._publish,
         }.get(record.method)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
@@ -221,8 +294,33 @@ class FakeSlack:
                 "is_channel": channel.startswith("C"),
                 "is_archived": channel in self.archived,
                 "is_member": channel not in self.not_member,
+                "creator": self.creators.get(channel, "U0CREATOR"),
             },
         }
+
+    def _user(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        user = str(arguments.get("user", ""))
+        found = {"id": user, "name": user.lower(), "locale": "ko-KR", **self.users.get(user, {})}
+        return {"ok": True, "user": found}
+
+    def _ephemeral(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        channel = str(arguments.get("channel", ""))
+        if problem := self._channel_problem(channel):
+            return problem
+        blocks = arguments.get("blocks") or []
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        self.ephemeral.append({**arguments, "blocks": blocks})
+        return {"ok": True, "message_ts": f"{1_790_000_000 + len(self.ephemeral)}.000001"}
+
+    def _publish(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        view = arguments.get("view") or {}
+        if isinstance(view, str):
+            view = json.loads(view)
+        if len(view.get("blocks", [])) > 100:
+            return {"ok": False, "error": "invalid_blocks"}
+        self.views[str(arguments.get("user_id", ""))] = view
+        return {"ok": True, "view": {"id": "V0HOME", **view}}
 
 
 @pytest.fixture(name="fake_slack")
@@ -230,5 +328,7 @@ async def fake_slack_fixture() -> AsyncIterator[FakeSlack]:
     fake = FakeSlack()
     app = web.Application()
     app.router.add_route("*", "/api/{method}", fake.handle)
+    app.router.add_post("/respond/{n}", fake.respond)
+    app.router.add_get("/socket", fake.socket)
     async with serving(app) as fake.port:
         yield fake

@@ -224,3 +224,32 @@ def test_a_database_password_never_appears_in_a_config_error(
 
     assert str(caught.value).startswith("NEWSBOT_DATABASE_URL=")
     assert "db-pass-secret" not in str(caught.value)
+
+
+# --- Slack readers and the HTTP server ------------------------------------------------------
+
+
+def test_a_bad_http_listen_address_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_HTTP_LISTEN", "8080")
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+
+    assert str(caught.value).startswith("NEWSBOT_HTTP_LISTEN='8080': ")
+
+
+def test_a_bot_token_given_as_the_app_token_is_refused_masked() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(slack_bot_token="xoxb-1", slack_app_token="xoxb-leaked-secret")
+
+    message = str(caught.value)
+    assert message.startswith("NEWSBOT_SLACK_APP_TOKEN=***: ")
+    assert "xapp-" in message and "leaked" not in message
+
+
+def test_socket_mode_needs_the_bot_token_too() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(slack_app_token="xapp-1-secret-app-token")
+
+    assert "NEWSBOT_SLACK_BOT_TOKEN" in str(caught.value)
+    assert "secret-app-token" not in str(caught.value)

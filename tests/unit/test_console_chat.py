@@ -46,6 +46,9 @@ class Recording:
     def menu(self, locale: str) -> list[MenuEntry]:
         return []
 
+    def command_name(self, word: str) -> str | None:
+        return word
+
 
 def test_a_reply_prints_header_notice_cards_and_numbered_buttons() -> None:
     reply = Reply(
