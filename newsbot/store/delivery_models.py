@@ -55,6 +55,8 @@ class DeliveryKind(enum.StrEnum):
     HEADLINE = "headline"
     CORRECTION = "correction"
     DIGEST = "digest"
+    EDIT = "edit"  # an editor's correction, edited into the copy sent before
+    RETRACTION = "retraction"  # an editor's retraction: the copy deleted, or replaced
 
 
 # Lower goes first: breaking before headlines before digests.
@@ -63,6 +65,8 @@ PRIORITY = {
     DeliveryKind.CORRECTION: 1,
     DeliveryKind.HEADLINE: 2,
     DeliveryKind.DIGEST: 3,
+    DeliveryKind.EDIT: 1,
+    DeliveryKind.RETRACTION: 1,
 }
 
 
@@ -163,3 +167,6 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # How an edit or retraction reached the copy (migration 0011e): edited, replied,
+    # deleted, replaced. Null for everything sent as a new message.
+    settled_as: Mapped[str | None] = mapped_column(String(16))

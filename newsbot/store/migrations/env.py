@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from newsbot.store import delivery_models, models, staff  # noqa: F401  (registers the tables)
+from newsbot.store import delivery_models, editorial, models, staff  # noqa: F401  (registers the tables)
 from newsbot.store.base import Base
 from newsbot.store.migrate import include_object
 
