@@ -29,6 +29,7 @@ from datetime import timedelta
 
 from newsbot.app import App
 from newsbot.conversation import Frontend
+from newsbot.delivery.broadcasts import advance
 from newsbot.delivery.dispatcher import Dispatcher, DispatchReport, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import Platform
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 
 POLL_IDLE = 1.0  # seconds between looks for due feeds
 DISPATCH_IDLE = 0.2  # seconds between looks for due deliveries when nothing wakes the dispatcher
+PROGRESS_IDLE = 1.0  # seconds between looks at editors' fan-outs (each edited every 3 s at most)
 PRUNE_EVERY = timedelta(hours=1)  # between the leader's passes over settled deliveries
 
 
@@ -115,6 +117,12 @@ class Service:
                 wake.set()
             if not report.events:
                 return written
+
+    async def show_progress(self) -> int:
+        """One pass over editors' fan-outs: their progress messages brought up to date."""
+        return await advance(
+            self.app.sessions, self.platforms, self.app.clock, pacers=self.dispatcher.pacers
+        )
 
     async def dispatch_all(self) -> DispatchReport:
         """Send everything due now (used by --once)."""
@@ -190,10 +198,17 @@ class Service:
         for platform in self.platforms.values():
             await platform.start()
         started: list[Frontend] = []
+
+        async def progress_step() -> bool:
+            # Every process, leader or not: whoever is alive finishes a fan-out's message.
+            await self.show_progress()
+            return False
+
         loops = [
             self._loop("dispatch", dispatch_step, DISPATCH_IDLE, dispatch_wake)
             for _ in range(self.dispatch_settings.batches_in_flight)
         ]
+        loops.append(self._loop("progress", progress_step, PROGRESS_IDLE))
 
         async def stop_frontends() -> None:
             while started:

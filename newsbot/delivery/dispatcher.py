@@ -263,11 +263,14 @@ class Dispatcher:
         report = DispatchReport()
         async with self.sessions() as session:
             sent: list[tuple[int, str | None]] = []
+            settled_as: list[tuple[int, str]] = []
             for job, outcome in results:
                 ids, rows = job.delivery_ids, len(job.delivery_ids)
                 match outcome:
-                    case Sent(message_id=message_id):
+                    case Sent(message_id=message_id, how=how):
                         sent.extend((delivery_id, message_id) for delivery_id in ids)
+                        if how is not None:
+                            settled_as.extend((delivery_id, how) for delivery_id in ids)
                     case _Deferred(seconds=seconds):
                         report.deferred += rows
                         await _defer(session, ids, now + timedelta(seconds=seconds))
@@ -303,6 +306,7 @@ class Dispatcher:
                         report.failed += rows
                         await outbox.mark_failed(session, ids, reason=reason)
             await outbox.mark_sent(session, sent, now=now)
+            await outbox.mark_settled_as(session, settled_as)
             report.sent += len(sent)
             await session.commit()
         total.add(report)

@@ -7,7 +7,9 @@ events are claimed with SKIP LOCKED) never doubles a message.
 
 * A new article goes to chats subscribed to all news, to its section, or to a keyword found
   in it; breaking news as ``breaking``, the rest as ``headline``.
+* Breaking news an editor wrote (source ``newsroom``) goes to every active chat.
 * A correction goes only to chats that were sent an earlier version of the article.
+* A retracted article goes nowhere.
 * A headline for a chat inside its quiet hours (in the chat's own zone) is written ``held``,
   due when they end; breaking news and corrections are never held.
 
@@ -42,6 +44,7 @@ from newsbot.store.delivery_models import (
     Subscription,
     SubscriptionKind,
 )
+from newsbot.store.editorial import NEWSROOM_SOURCE
 from newsbot.store.models import Article
 from newsbot.text.analyzer import Analyzer, bigrams
 
@@ -225,6 +228,7 @@ async def insert_for_plain_subscribers(
     now: datetime,
     after: int = 0,
     limit: int | None = None,
+    everyone: bool = False,
 ) -> tuple[int, int | None]:
     """Rows for active chats subscribed to all news or to the article's section, due now,
     written by one INSERT … SELECT: a fan-out never leaves the database (building those
@@ -233,6 +237,7 @@ async def insert_for_plain_subscribers(
 
     Takes the chats after chat id ``after``, at most ``limit`` of them; returns the rows
     written and the last chat id taken when chats are left beyond it (None: all done).
+    ``everyone``: every active chat, subscribed or not (the newsroom's breaking news).
     """
     table = cast(Table, Delivery.__table__)
     takes = Subscription.kind == SubscriptionKind.ALL
@@ -262,6 +267,8 @@ async def insert_for_plain_subscribers(
         if through is not None:
             chats.append(Chat.id <= through)
             subscriptions.append(Subscription.chat_id <= through)
+        if everyone:
+            return [Chat.active.is_(True), *chats, *given]
         taken = exists().where(Subscription.chat_id == Chat.id, takes, *subscriptions)
         return [Chat.active.is_(True), *chats, taken, *given]
 
@@ -349,7 +356,7 @@ async def match_pending(
         event.matched = True
         report.events += 1
         article = articles.get(event.article_id)
-        if article is None:
+        if article is None or article.retracted_at is not None:
             continue
         if event.kind is EventKind.NEW:
             # Judged once, on the first chunk: a fan-out under way is finished, however long.
@@ -370,7 +377,13 @@ async def match_pending(
                 ]
                 written = await insert_deliveries(session, rows)
             plain, through = await insert_for_plain_subscribers(
-                session, article, kind, now=now, after=event.matched_through or 0, limit=take
+                session,
+                article,
+                kind,
+                now=now,
+                after=event.matched_through or 0,
+                limit=take,
+                everyone=kind is DeliveryKind.BREAKING and article.source == NEWSROOM_SOURCE,
             )
             written += plain
             if through is not None:  # chats are left: the next call goes on after these

@@ -29,6 +29,9 @@ from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind, Delivery
 from newsbot.store.models import Article
 
 CORRECTION = DeliveryKind.CORRECTION.value
+# Kinds that act on the copy sent before: they need its message id.
+ON_A_COPY = (CORRECTION, DeliveryKind.EDIT.value, DeliveryKind.RETRACTION.value)
+RETRACTION = DeliveryKind.RETRACTION.value
 AWAY_LISTED = 10  # headlines named in one "while you were away" message; the rest are counted
 
 
@@ -94,13 +97,15 @@ async def load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> lis
             )
         )
     }
-    replaced = await _replaced_messages(session, [c for c in claimed if c.kind == CORRECTION])
+    replaced = await _replaced_messages(session, [c for c in claimed if c.kind in ON_A_COPY])
     messages: dict[tuple[int, str, int], Outgoing] = {}
     jobs = []
     for row in claimed:
         article, chat = articles.get(row.article_id), chats.get(row.chat_id)
         if article is None or chat is None:  # deleted since the claim; the cascade took the row
             continue
+        if article.retracted_at is not None and row.kind != RETRACTION:
+            continue  # retracted since the claim: the retraction dropped the row
         platform, platform_chat_id, chat_kind, language, timezone, link_previews = chat
         replaces = replaced.get((row.article_id, row.chat_id))
         key = (row.article_id, row.kind, row.revision)

@@ -41,7 +41,7 @@ MAX_AWAY_TITLE = 200  # escaped characters of each title in a "while you were aw
 MAX_AWAY_LISTED = 10  # headlines listed in one such message; the rest are counted
 MAX_URL = 1_500  # a longer link target is not linked at all rather than cut
 ELLIPSIS = "…"
-_LABELS = {"breaking": "🔴 속보", "correction": "✏️ 정정"}
+_LABELS = {"breaking": "🔴 속보", "correction": "✏️ 정정", "edit": "✏️ [정정]"}
 
 
 def escape(text: str) -> str:
@@ -175,6 +175,13 @@ def render_away(message: Outgoing, zone: ZoneInfo, language: str) -> SlackPost:
             {"type": "context", "elements": [{"type": "mrkdwn", "text": more, "verbatim": True}]}
         )
     return SlackPost(text=header, blocks=blocks)
+
+
+def render_retraction(message: Outgoing, language: str) -> SlackPost:
+    """What stands in place of a retracted copy that could not be deleted."""
+    notice = escape(t(language, "notice.retracted"))
+    title = fit(message.title, MAX_TITLE)
+    return SlackPost(text=notice, blocks=[_section(f"*{notice}*\n~{title}~")])
 
 
 def render_post(message: Outgoing, zone: ZoneInfo, language: str = "ko") -> SlackPost:

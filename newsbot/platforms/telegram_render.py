@@ -28,7 +28,7 @@ MAX_AWAY_LISTED = 10
 MAX_AWAY_TITLE = 200
 MAX_SECTION = 40
 MAX_HREF_BYTES = 1500
-_LABELS = {"breaking": "🔴 속보", "correction": "✏️ 정정"}
+_LABELS = {"breaking": "🔴 속보", "correction": "✏️ 정정", "edit": "✏️ [정정]"}
 
 
 def one_line(text: str, limit: int) -> str:
@@ -40,7 +40,8 @@ def one_line(text: str, limit: int) -> str:
 def link(url: str, text: str) -> str:
     """``text`` (already HTML) linked to ``url``, or left unlinked when the URL is too long."""
     href = html.escape(url, quote=True)
-    if len(href.encode("utf-8")) > MAX_HREF_BYTES:
+    if len(href.encode("utf-8")) > MAX_HREF_BYTES or not url.startswith(("http://", "https://")):
+        # Telegram refuses other schemes; breaking news without a page has a urn: address
         return text
     return f'<a href="{href}">{text}</a>'
 
@@ -73,6 +74,12 @@ def render_away(message: Outgoing, zone: ZoneInfo, language: str) -> str:
     if rest := message.total - len(listed):
         parts.append(html.escape(t(language, "away.more", count=rest)))
     return "\n".join(parts)
+
+
+def render_retraction(message: Outgoing, language: str) -> str:
+    """What stands in place of a retracted copy that can no longer be deleted."""
+    title = html.escape(one_line(message.title, MAX_TITLE))
+    return f"<b>{html.escape(t(language, 'notice.retracted'))}</b>\n<s>{title}</s>"
 
 
 def render_message(message: Outgoing, zone: ZoneInfo, language: str) -> str:
