@@ -17,6 +17,7 @@ edits the message once more with the same text, which platforms take as done.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -27,7 +28,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.clock import Clock
-from newsbot.delivery.editorial import sent_copies
+from newsbot.delivery.editorial import FIRST_COPIES, sent_copies
 from newsbot.delivery.matcher import delivery_row, insert_deliveries
 from newsbot.delivery.outcomes import (
     DELETED,
@@ -216,21 +217,33 @@ def render_progress(broadcast: Broadcast, progress: Progress, title: str) -> str
     return "\n".join(lines)
 
 
-async def _catch_stragglers(session: AsyncSession, broadcast: Broadcast, now: datetime) -> None:
-    """A copy that was already on its way when the article was retracted is taken back
-    too: any sent copy without a retraction row gets one."""
+_FOLLOW_UP = {Action.CORRECT: DeliveryKind.EDIT, Action.RETRACT: DeliveryKind.RETRACTION}
+
+
+async def _catch_stragglers(session: AsyncSession, broadcast: Broadcast, now: datetime) -> bool:
+    """Copies of the article that were on their way when the editor pressed Send were not
+    among the copies to edit or take back then: once sent, each gets its row too. Returns
+    whether any copy is still on its way (the broadcast is not finished while one is)."""
+    kind = _FOLLOW_UP.get(broadcast.action)
+    if kind is None:
+        return False
     chats = await sent_copies(session, broadcast.article_id)
     rows = [
-        delivery_row(
-            broadcast.article_id,
-            chat,
-            DeliveryKind.RETRACTION,
-            now=now,
-            revision=broadcast.revision,
-        )
+        delivery_row(broadcast.article_id, chat, kind, now=now, revision=broadcast.revision)
         for chat in chats
     ]
     await insert_deliveries(session, rows)
+    in_flight = await session.scalar(
+        select(func.count())
+        .select_from(Delivery)
+        .where(
+            Delivery.article_id == broadcast.article_id,
+            Delivery.kind.in_(FIRST_COPIES),
+            Delivery.state.in_((*WAITING, DeliveryState.DROPPED)),
+            Delivery.lease_expires_at > now,
+        )
+    )
+    return bool(in_flight)
 
 
 async def advance(
@@ -283,10 +296,11 @@ async def _advance_one(
         broadcast = await session.get(Broadcast, broadcast_id)
         if broadcast is None:
             return 0
-        if broadcast.action is Action.RETRACT:
-            await _catch_stragglers(session, broadcast, now)
-            await session.commit()
+        in_flight = await _catch_stragglers(session, broadcast, now)
+        await session.commit()
         progress = await measure(session, broadcast, now)
+        if in_flight:
+            progress = dataclasses.replace(progress, matching=True)
         title = await session.scalar(
             select(Article.title).where(Article.id == broadcast.article_id)
         )

@@ -224,12 +224,9 @@ async def retract(session: AsyncSession, article: Article, *, now: datetime) -> 
     dropped = await session.execute(
         update(Delivery)
         .where(Delivery.article_id == article.id, Delivery.state.in_(UNSENT))
-        .values(
-            state=DeliveryState.DROPPED,
-            last_error="retracted",
-            lease_owner=None,
-            lease_expires_at=None,
-        )
+        # Leases stay: a row already on its way is still "in flight" to the progress
+        # message, which waits for it and then takes that copy back too.
+        .values(state=DeliveryState.DROPPED, last_error="retracted")
         .execution_options(synchronize_session=False)
     )
     await session.execute(
