@@ -18,6 +18,7 @@ from newsbot.cli.bot import run_command, worker_command
 from newsbot.cli.chats import chats, stats
 from newsbot.cli.db import db
 from newsbot.cli.demo import demo
+from newsbot.cli.editors import audit, editors
 from newsbot.cli.feeds import feeds
 from newsbot.cli.ingest import import_command, poll, views
 from newsbot.cli.root import cli
@@ -29,6 +30,8 @@ for command in (db, feeds, poll, import_command, views, articles, demo):
 cli.add_command(search_group, name="search")
 cli.add_command(top_command, name="top")
 for command in (run_command, worker_command, chats, stats):
+    cli.add_command(command)
+for command in (editors, audit):
     cli.add_command(command)
 
 
