@@ -40,6 +40,7 @@ from newsbot.ingest.poller import FeedResult, PollSettings, poll_due_feeds
 from newsbot.leadership import LEADER_RETRY_SECONDS, Leadership
 from newsbot.scheduler import LeaderJobs, TimedJob
 from newsbot.store.articles import Outcome
+from newsbot.store.delivery_models import DeliveryKind
 from newsbot.store.engine import backend_name
 from newsbot.text.analyzer import default_analyzer
 
@@ -110,7 +111,14 @@ class Service:
         written = 0
         while True:
             async with self.app.sessions() as session:
-                report = await match_pending(session, default_analyzer(), now=self.app.clock.now())
+                report = await match_pending(
+                    session,
+                    default_analyzer(),
+                    now=self.app.clock.now(),
+                    corrections=DeliveryKind.EDIT
+                    if self.app.settings.corrections_in_place
+                    else DeliveryKind.CORRECTION,
+                )
                 await session.commit()
             written += report.deliveries
             if report.deliveries and wake is not None:

@@ -322,6 +322,7 @@ async def match_pending(
     max_age: timedelta = DEFAULT_MAX_AGE,
     first_chunk: int = FANOUT_FIRST_CHUNK,
     chunk: int | None = None,
+    corrections: DeliveryKind = DeliveryKind.CORRECTION,
 ) -> MatchReport:
     """Match one batch of events; the caller commits (that is what makes it atomic).
 
@@ -330,7 +331,9 @@ async def match_pending(
     then written by the database itself, ``first_chunk`` chats in an event's first call and
     ``chunk`` (or all the rest) in each later one, skipping the chats that already have
     their row; an event with chats left stays unmatched, and the next call (after the
-    caller's commit) goes on from its ``matched_through``."""
+    caller's commit) goes on from its ``matched_through``. ``corrections``: how a corrected
+    article reaches the copies sent before, a reply (``correction``) or an edit in place
+    (``edit``, NEWSBOT_CORRECTIONS_IN_PLACE)."""
     report = MatchReport()
     events = await _pending_events(session, limit)
     if not events:
@@ -390,7 +393,7 @@ async def match_pending(
                 event.matched, event.matched_through = False, through
                 report.unfinished += 1
         else:
-            kind = DeliveryKind.CORRECTION
+            kind = corrections
             chats = await session.scalars(
                 select(Delivery.chat_id).where(
                     Delivery.article_id == article.id,

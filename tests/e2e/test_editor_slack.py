@@ -18,6 +18,7 @@ from sqlalchemy import select
 from newsbot.app import App
 from newsbot.bot import Bot, Overrides, build_bot
 from newsbot.clock import FixedClock
+from newsbot.delivery.outcomes import Platform
 from newsbot.platforms.slack import SlackPlatform
 from newsbot.platforms.telegram import TelegramPlatform
 from newsbot.roles import Role
@@ -51,7 +52,7 @@ async def running(
     for reader in READERS:
         await add_chat(app, str(reader), ALL_NEWS, platform="telegram")
     settings = make_settings(app.settings.database_url, telegram_token=TOKEN)
-    platforms = {
+    platforms: dict[str, Platform] = {
         "telegram": TelegramPlatform(TOKEN, api_url=fake_telegram.api_url, limits=FAST),
         "slack": SlackPlatform(SLACK_TOKEN, api_url=fake_slack.api_url, limits=FAST),
     }
