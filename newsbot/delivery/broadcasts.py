@@ -23,6 +23,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -333,3 +334,27 @@ async def _advance_one(
             )
         await session.commit()
         return edits
+
+
+async def recent(session: AsyncSession, *, since: datetime, now: datetime) -> list[dict[str, Any]]:
+    """Editors' fan-outs started since ``since``, with their figures (``newsbot stats``)."""
+    found = []
+    for broadcast in await session.scalars(
+        select(Broadcast).where(Broadcast.started_at >= since).order_by(Broadcast.id)
+    ):
+        progress = await measure(session, broadcast, now)
+        found.append(
+            {
+                "action": broadcast.action.value,
+                "article": broadcast.article_id,
+                "started_at": broadcast.started_at.isoformat(),
+                "finished": broadcast.finished_at is not None,
+                "recipients": progress.total,
+                "delivered": progress.sent,
+                "failed": progress.failed,
+                "failures": dict(progress.reasons),
+                "seconds_to": {f"{k}%": v for k, v in progress.reached.items()},
+                **{how: progress.how.get(how, 0) for how in (EDITED, REPLIED, DELETED, REPLACED)},
+            }
+        )
+    return found

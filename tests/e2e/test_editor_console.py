@@ -15,7 +15,9 @@ from sqlalchemy import select
 
 from newsbot.app import App
 from newsbot.bot import Bot, ConsoleChat, Overrides, build_bot
+from newsbot.cli.chats import editorial_line
 from newsbot.clock import FixedClock
+from newsbot.delivery.broadcasts import recent
 from newsbot.delivery.outcomes import Outgoing
 from newsbot.platforms.console import ConsolePlatform
 from newsbot.roles import Role
@@ -24,7 +26,7 @@ from newsbot.store.editorial import AuditEntry
 from newsbot.store.models import Article
 from newsbot.store.staff import appoint
 from tests.builders import ALL_NEWS, add_chat, section
-from tests.conftest import make_settings
+from tests.conftest import START, make_settings
 from tests.fakes.platform import RecordingPlatform
 
 
@@ -151,6 +153,15 @@ async def test_a_one_line_breaking_then_correction_edits_every_copy_then_retract
         audit = [(e.action, e.outcome) for e in await session.scalars(select(AuditEntry))]
     assert ("breaking", "sent") in audit and ("correct", "sent") in audit
     assert ("retract", "sent") in audit and ("retract finished", "done") in audit
+    async with app.sessions() as session:
+        stats = await recent(session, since=START, now=clock.now())
+    assert [(s["action"], s["recipients"], s["delivered"]) for s in stats] == [
+        ("breaking", 3, 3),
+        ("correct", 3, 3),
+        ("retract", 3, 3),
+    ]
+    assert editorial_line(stats[1]).endswith("edited 3, replied 0")
+    assert editorial_line(stats[2]).endswith("deleted 3, replaced 0")
 
 
 async def test_a_reader_is_refused_breaking_news_and_the_attempt_is_audited(app: App) -> None:
