@@ -17,6 +17,7 @@ BENCHMARKS = (
     "bench.prune",
     "bench.latency",
     "bench.search_speed",
+    "bench.breaking",
 )
 
 if __name__ == "__main__":
