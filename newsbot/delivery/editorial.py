@@ -269,6 +269,7 @@ async def start_broadcast(
         message_id=message_id,
         locale=locale,
         started_at=now,
+        last_edit_at=now,  # the press's own answer edits the message now: the next in 3 s
     )
     session.add(broadcast)
     await session.flush()

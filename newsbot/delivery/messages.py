@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.delivery import outbox
-from newsbot.delivery.outcomes import AWAY, Headline, Outgoing, Recipient
+from newsbot.delivery.outcomes import AWAY, REPLIED, Headline, Outgoing, Recipient
 from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind, DeliveryState
 from newsbot.store.models import Article
 
@@ -98,6 +98,7 @@ async def load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> lis
         )
     }
     replaced = await _replaced_messages(session, [c for c in claimed if c.kind in ON_A_COPY])
+    related = await _related_messages(session, [c for c in claimed if c.kind == RETRACTION])
     messages: dict[tuple[int, str, int], Outgoing] = {}
     jobs = []
     for row in claimed:
@@ -108,6 +109,7 @@ async def load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> lis
             continue  # retracted since the claim: the retraction dropped the row
         platform, platform_chat_id, chat_kind, language, timezone, link_previews = chat
         replaces = replaced.get((row.article_id, row.chat_id))
+        also_sent = related.get((row.article_id, row.chat_id), ())
         key = (row.article_id, row.kind, row.revision)
         message = messages.get(key) if replaces is None else None
         if message is None:
@@ -120,6 +122,7 @@ async def load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> lis
                 published_at=article.published_at,
                 revision=row.revision,
                 replaces_message_id=replaces,
+                related_message_ids=also_sent,
             )
             if replaces is None:
                 messages[key] = message
@@ -144,6 +147,33 @@ async def _replaced_messages(
         )
     )
     return {(article_id, chat_id): message_id for article_id, chat_id, message_id in rows}
+
+
+async def _related_messages(
+    session: AsyncSession, retractions: list[outbox.Claimed]
+) -> dict[tuple[int, int], tuple[str, ...]]:
+    """(article, chat) → the corrections a retraction takes back with the copy: those sent
+    as new messages (replies), not the ones edited into the copy itself."""
+    if not retractions:
+        return {}
+    rows = await session.execute(
+        select(Delivery.article_id, Delivery.chat_id, Delivery.platform_message_id)
+        .where(
+            outbox.ids_in(session, Delivery.article_id, {c.article_id for c in retractions}),
+            outbox.ids_in(session, Delivery.chat_id, {c.chat_id for c in retractions}),
+            Delivery.state == DeliveryState.SENT,
+            Delivery.platform_message_id.is_not(None),
+            or_(
+                Delivery.kind == DeliveryKind.CORRECTION,
+                and_(Delivery.kind == DeliveryKind.EDIT, Delivery.settled_as == REPLIED),
+            ),
+        )
+        .order_by(Delivery.id)
+    )
+    found: dict[tuple[int, int], list[str]] = {}
+    for article_id, chat_id, message_id in rows:
+        found.setdefault((article_id, chat_id), []).append(str(message_id))
+    return {key: tuple(ids) for key, ids in found.items()}
 
 
 async def load_held_jobs(session: AsyncSession, groups: dict[int, list[int]]) -> list[Job]:

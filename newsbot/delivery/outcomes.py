@@ -110,6 +110,9 @@ class Outgoing:
     replaces_message_id: str | None = None
     also: tuple[Headline, ...] = ()
     more: int = 0
+    # For retractions: the other messages this chat got about the article (corrections sent
+    # as replies), taken back with it (Telegram: deleteMessages, up to 100 at once).
+    related_message_ids: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:

@@ -229,6 +229,8 @@ class SlackPlatform:
             return await self._thread_reply(recipient, copy, post, REPLIED)
         if message.kind == "retraction":
             notice = render_retraction(message, recipient.language)
+            for related in message.related_message_ids:  # corrections replied in its thread
+                await self.delete(related)
             if copy is None:
                 return await self._thread_reply(recipient, None, notice, REPLACED)
             outcome = await self.delete(copy)

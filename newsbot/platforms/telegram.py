@@ -238,6 +238,7 @@ class TelegramPlatform:
         goes as a reply to it."""
         chat, copy = recipient.platform_chat_id, message.replaces_message_id
         notice = render_retraction(message, recipient.language)
+        await self._delete_related(chat, message.related_message_ids)
         if copy is None:
             return await self._reply(chat, None, notice, REPLACED)
         try:
@@ -260,6 +261,16 @@ class TelegramPlatform:
                 return outcome_of(exc)
             return await self._reply(chat, copy, notice, REPLACED)
         return Sent(copy, REPLACED)
+
+    async def _delete_related(self, chat: str, ids: tuple[str, ...]) -> None:
+        """The corrections sent as replies go with a retracted copy: deleteMessages takes up
+        to 100 of one chat at once and skips what it may not delete (those stay: they say
+        what was corrected, and the copy itself gets the notice)."""
+        for start in range(0, len(ids), 100):
+            try:
+                await self.bot.delete_messages(chat, [int(i) for i in ids[start : start + 100]])
+            except TelegramError as exc:
+                log.info("telegram: could not delete corrections in chat=%s: %s", chat, exc)
 
     async def _reply(self, chat: str, copy: str | None, text: str, how: str) -> Outcome:
         try:

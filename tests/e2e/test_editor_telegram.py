@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -213,3 +214,45 @@ async def test_a_reader_cannot_send_breaking_news_and_the_attempt_is_audited(
         ]
     assert (str(READER), "/breaking", "refused") in audit
     assert (str(READER), "button ed", "refused") in audit
+
+
+async def test_a_copy_gone_is_corrected_by_a_reply_and_a_retraction_takes_the_reply_back(
+    running: Bot, app: App, clock: FixedClock, fake_telegram: FakeTelegram
+) -> None:
+    chats = await readers(app, 3)
+    preview = await say(fake_telegram, "/breaking 버스 파업 | 첫차부터")
+    fake_telegram.press_button(
+        EDITOR, preview["message_id"], token(fake_telegram, preview, "보내기"), user_id=EDITOR
+    )
+    await progress_until(fake_telegram, clock, preview["message_id"], lambda t: "완료" in t)
+    gone = chats[0]
+    fake_telegram.delete_for_everyone(gone, alerts(fake_telegram, chats)[gone]["message_id"])
+    async with app.sessions() as session:
+        article_id = await session.scalar(select(Article.id).where(Article.source == "newsroom"))
+
+    correction = await say(fake_telegram, f"/correct {article_id} 버스 파업 철회 | 정상 운행")
+    fake_telegram.press_button(
+        EDITOR, correction["message_id"], token(fake_telegram, correction, "보내기"), user_id=EDITOR
+    )
+    corrected = await progress_until(
+        fake_telegram, clock, correction["message_id"], lambda t: "완료" in t
+    )
+    (reply,) = fake_telegram.sent_to(gone)[1:]
+    confirm = await say(fake_telegram, f"/retract {article_id}")
+    fake_telegram.press_button(
+        EDITOR, confirm["message_id"], token(fake_telegram, confirm, "보내기"), user_id=EDITOR
+    )
+    retracted = await progress_until(
+        fake_telegram, clock, confirm["message_id"], lambda t: "완료" in t
+    )
+
+    assert "제자리 수정 2 · 답장으로 정정 1" in corrected
+    assert "버스 파업 철회" in reply["text"]
+    assert (
+        reply["reply_parameters"]["message_id"] == alerts(fake_telegram, chats)[gone]["message_id"]
+    )
+    (batch,) = fake_telegram.calls("deleteMessages")
+    assert batch["chat_id"] == str(gone)
+    assert json.loads(batch["message_ids"]) == [reply["message_id"]]
+    assert (str(gone), reply["message_id"]) in fake_telegram.deleted
+    assert "삭제 3 · 취소 안내로 대체 0" in retracted

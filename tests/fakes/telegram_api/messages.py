@@ -100,6 +100,10 @@ class MessageMethods(TelegramState):
             if chat is None or where == str(chat):
                 message["date"] -= int(seconds)
 
+    def delete_for_everyone(self, chat: int | str, message_id: int) -> None:
+        """The message is gone as if deleted in the app: edits and deletes no longer find it."""
+        del self._messages[(str(chat), message_id)]
+
     def _deletable(self, key: tuple[str, int]) -> str | None:
         """Why this message cannot be deleted, or None."""
         message = self._messages.get(key)
