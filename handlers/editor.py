@@ -57,7 +57,6 @@ _NEXT = {
     (Action.CORRECT, Step.TITLE): Step.LEAD,
     (Action.CORRECT, Step.LEAD): Step.PREVIEW,
 }
-_OPTIONAL = {Step.URL, Step.SECTION} | {Step.TITLE, Step.LEAD}  # for corrections: keep it
 _KIND = {
     Action.BREAKING: DeliveryKind.BREAKING,
     Action.CORRECT: DeliveryKind.EDIT,
@@ -184,9 +183,8 @@ class Editorial:
             else:
                 question = t(locale, _ASK[(draft.action, draft.step)])
             buttons = [cancel]
-            if draft.step in _OPTIONAL and (
-                draft.action is Action.CORRECT or draft.step in (Step.URL, Step.SECTION)
-            ):
+            # A URL and a section are optional; a correction may keep the title or the lead.
+            if draft.step in (Step.URL, Step.SECTION) or draft.action is Action.CORRECT:
                 buttons.insert(0, Button(t(locale, "button.skip"), _token("skip", draft)))
             return Reply(header=question, buttons=tuple(buttons))
         send = Button(t(locale, "button.send"), _token("send", draft), row=1)
