@@ -275,10 +275,13 @@ class Editorial:
             await session.refresh(draft)
             copies: int | None = None
             if draft.action is Action.BREAKING:
-                article_id = await publish_breaking(
+                published = await publish_breaking(
                     session, draft, now=now, analyzer=self.context.analyzer
                 )
-                revision = 0
+                if published is None:
+                    await session.rollback()
+                    return Reply(toast=t(locale, "editor.url_taken"))
+                article_id, revision = published, 0
             else:
                 article = await session.get(Article, draft.article_id or 0)
                 if article is None or article.retracted_at is not None:

@@ -130,8 +130,9 @@ def _rowcount(result: object) -> int:
 
 async def publish_breaking(
     session: AsyncSession, draft: EditorDraft, *, now: datetime, analyzer: Analyzer
-) -> int:
-    """Store the draft as breaking news; the matcher fans it out. Returns the article id."""
+) -> int | None:
+    """Store the draft as breaking news; the matcher fans it out. Returns the article id, or
+    None when its URL is an article's already (the caller rolls back: that is /correct's)."""
     stored = await store_drafts(
         session,
         [
@@ -149,7 +150,7 @@ async def publish_breaking(
         now=now,
         analyzer=analyzer,
     )
-    return stored[0].article_id
+    return stored[0].article_id if stored[0].outcome is Outcome.NEW else None
 
 
 async def sent_copies(session: AsyncSession, article_id: int) -> list[int]:

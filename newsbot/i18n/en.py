@@ -64,6 +64,7 @@ MESSAGES: dict[str, str] = {
     "editor.cancelled": "Cancelled. Nothing was sent.",
     "editor.already": "This draft was handled already.",
     "editor.expired": "This draft has expired. Please start again.",
+    "editor.url_taken": "An article with this URL exists already: write it without the URL, or /correct that one.",
     "editor.unchanged": "Nothing changed, so nothing was sent.",
     "button.send": "✅ Send",
     "button.cancel": "✖ Cancel",

@@ -64,6 +64,7 @@ MESSAGES: dict[str, str] = {
     "editor.cancelled": "취소했습니다. 아무것도 보내지 않았습니다.",
     "editor.already": "이미 처리된 초안입니다.",
     "editor.expired": "시간이 지난 초안입니다. 다시 시작해 주세요.",
+    "editor.url_taken": "이 주소의 기사가 이미 있습니다. 주소 없이 다시 쓰거나 /correct 로 고치세요.",
     "editor.unchanged": "바뀐 내용이 없어 보내지 않았습니다.",
     "button.send": "✅ 보내기",
     "button.cancel": "✖ 취소",

@@ -134,7 +134,9 @@ class ConsoleFrontend:
                 reply = await self.conversations.text(command)
         if reply is None:
             return ""
-        if reply.buttons or not reply.edit:
+        toast_only = not (reply.header or reply.notice or reply.cards or reply.preview)
+        if reply.buttons or not (reply.edit or toast_only):
+            # A toast leaves the message it answered as it was, buttons and all.
             self._buttons = reply.buttons
         shown = render_reply(reply)
         if shown:

@@ -25,7 +25,7 @@ from newsbot.store.delivery_models import Delivery, DeliveryKind, DeliveryState
 from newsbot.store.editorial import AuditEntry
 from newsbot.store.models import Article
 from newsbot.store.staff import appoint
-from tests.builders import ALL_NEWS, add_chat, section
+from tests.builders import ALL_NEWS, SITE, add_chat, draft, section, store_articles
 from tests.conftest import START, make_settings
 from tests.fakes.platform import RecordingPlatform
 
@@ -199,3 +199,22 @@ async def test_a_retraction_drops_what_was_still_waiting_to_go(app: App, clock: 
             )
         )
     assert states == {DeliveryState.DROPPED}
+
+
+async def test_breaking_news_at_the_url_of_a_stored_article_is_refused_and_changes_nothing(
+    app: App, clock: FixedClock
+) -> None:
+    await appoint_editor(app)
+    await add_chat(app, "a", ALL_NEWS)
+    await store_articles(app, draft(7, "이미 있는 기사"))
+    d = desk(app)
+
+    preview = await d.say(f"/breaking 속보 | 리드 | {SITE}/a/7")
+    assert "미리보기" in preview, preview
+    refused = await d.say("1")
+    again = await d.say("1")
+    await d.deliver(clock)
+
+    assert "이미 있습니다" in refused
+    assert "이미 있습니다" in again  # the draft is still open: nothing was sent
+    assert [m.title for _, m in d.readers.sent] == ["이미 있는 기사"]  # its own headline only
