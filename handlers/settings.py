@@ -1,8 +1,8 @@
 """How a chat receives: /settings and its buttons (previews, language, quiet hours, digest).
 
 Button tokens: ``set:lp:on|off`` · ``set:lang:<code>`` · ``set:q:<start>-<end>|off`` ·
-``set:d:<minute>|off``. Anyone may look at a chat's settings; who may change them is
-declared in ``handlers.commands``.
+``set:d:<minute>|off`` · ``set:bk:on|off`` (the newsroom's breaking news). Anyone may look
+at a chat's settings; who may change them is declared in ``handlers.commands``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from newsbot.conversation import Button, ButtonPress, Command, Reply
 from newsbot.delivery.chat_settings import (
     ChatSettings,
     SettingError,
+    set_breaking_alerts,
     set_digest_time,
     set_language,
     set_link_previews,
@@ -37,6 +38,8 @@ _SETTING_WORDS = {
     "previews": "previews",
     "preview": "previews",
     "미리보기": "previews",
+    "breaking": "breaking",
+    "속보": "breaking",
 }
 _ON = frozenset({"on", "yes", "true", "켜기", "켬", "예"})
 _OFF = frozenset({"off", "no", "false", "끄기", "끔", "아니오"})
@@ -74,6 +77,11 @@ class Settings:
                     set_digest_time(chat, value, now=now)
                 elif what == "language":
                     set_language(chat, value, now=now)
+                elif what == "breaking":
+                    lowered = value.lower()
+                    if lowered not in _ON | _OFF:
+                        return Reply(header=t(command.locale, "settings.usage"))
+                    set_breaking_alerts(chat, lowered in _ON, now=now)
                 else:
                     lowered = value.lower()
                     if lowered not in _ON | _OFF:
@@ -93,6 +101,8 @@ class Settings:
             try:
                 if name == "lp" and value in ("on", "off"):
                     set_link_previews(chat, value == "on", now=now)
+                elif name == "bk" and value in ("on", "off"):
+                    set_breaking_alerts(chat, value == "on", now=now)
                 elif name == "lang":
                     set_language(chat, value, now=now)
                 elif name == "q":
@@ -125,6 +135,8 @@ def _settings_reply(settings: ChatSettings, locale: str, *, edit: bool) -> Reply
     buttons = [
         Button(t(locale, f"button.previews_{previews}"), f"set:lp:{previews}", row=0),
     ]
+    breaking = "off" if settings.breaking_alerts else "on"
+    buttons.append(Button(t(locale, f"button.breaking_{breaking}"), f"set:bk:{breaking}", row=0))
     for code in CATALOGS:
         if code != settings.language:
             buttons.append(Button(t(code, "button.language"), f"set:lang:{code}", row=0))

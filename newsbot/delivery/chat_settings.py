@@ -62,13 +62,21 @@ class ChatSettings:
     quiet_hours: tuple[int, int] | None
     link_previews: bool
     digest_time: int | None
+    breaking_alerts: bool = True  # the newsroom's breaking news, subscribed or not
 
     @classmethod
     def of(cls, chat: Chat) -> ChatSettings:
         quiet = None
         if chat.quiet_start is not None and chat.quiet_end is not None:
             quiet = (chat.quiet_start, chat.quiet_end)
-        return cls(chat.language, chat.timezone, quiet, chat.link_previews, chat.digest_time)
+        return cls(
+            chat.language,
+            chat.timezone,
+            quiet,
+            chat.link_previews,
+            chat.digest_time,
+            breaking_alerts=chat.breaking_alerts is not False,
+        )
 
 
 def _shown(text: str) -> str:
@@ -150,6 +158,12 @@ async def set_quiet_hours(
         .execution_options(synchronize_session=False)
     )
     return hours
+
+
+def set_breaking_alerts(chat: Chat, enabled: bool, *, now: datetime) -> bool:
+    """Whether the newsroom's breaking news reaches this chat beyond its subscriptions."""
+    chat.breaking_alerts, chat.updated_at = enabled, now
+    return enabled
 
 
 def set_link_previews(chat: Chat, enabled: bool, *, now: datetime) -> bool:

@@ -7,7 +7,8 @@ events are claimed with SKIP LOCKED) never doubles a message.
 
 * A new article goes to chats subscribed to all news, to its section, or to a keyword found
   in it; breaking news as ``breaking``, the rest as ``headline``.
-* Breaking news an editor wrote (source ``newsroom``) goes to every active chat.
+* Breaking news an editor wrote (source ``newsroom``) goes to every active chat, but those
+  that opted out in ``/settings`` (they still get it through their subscriptions).
 * A correction goes only to chats that were sent an earlier version of the article.
 * A retracted article goes nowhere.
 * A headline for a chat inside its quiet hours (in the chat's own zone) is written ``held``,
@@ -237,7 +238,8 @@ async def insert_for_plain_subscribers(
 
     Takes the chats after chat id ``after``, at most ``limit`` of them; returns the rows
     written and the last chat id taken when chats are left beyond it (None: all done).
-    ``everyone``: every active chat, subscribed or not (the newsroom's breaking news).
+    ``everyone``: every active chat, subscribed or not, but those that opted out of breaking
+    news (the newsroom's breaking news).
     """
     table = cast(Table, Delivery.__table__)
     takes = Subscription.kind == SubscriptionKind.ALL
@@ -267,9 +269,14 @@ async def insert_for_plain_subscribers(
         if through is not None:
             chats.append(Chat.id <= through)
             subscriptions.append(Subscription.chat_id <= through)
-        if everyone:
-            return [Chat.active.is_(True), *chats, *given]
         taken = exists().where(Subscription.chat_id == Chat.id, takes, *subscriptions)
+        if everyone:  # but those that opted out, unless their subscriptions take it
+            return [
+                Chat.active.is_(True),
+                *chats,
+                or_(Chat.breaking_alerts.is_(True), taken),
+                *given,
+            ]
         return [Chat.active.is_(True), *chats, taken, *given]
 
     through = None

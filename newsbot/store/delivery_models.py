@@ -99,6 +99,9 @@ class Chat(Base):
     quiet_end: Mapped[int | None] = mapped_column(Integer)
     link_previews: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     digest_time: Mapped[int | None] = mapped_column(Integer)  # the daily digest, local time
+    # The newsroom's breaking news reaches every chat but those that opted out (migration
+    # 0011e); those still get it through their own subscriptions.
+    breaking_alerts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

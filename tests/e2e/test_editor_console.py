@@ -218,3 +218,20 @@ async def test_breaking_news_at_the_url_of_a_stored_article_is_refused_and_chang
     assert "이미 있습니다" in refused
     assert "이미 있습니다" in again  # the draft is still open: nothing was sent
     assert [m.title for _, m in d.readers.sent] == ["이미 있는 기사"]  # its own headline only
+
+
+async def test_a_chat_opts_out_of_newsroom_breaking_news_in_its_settings(
+    app: App, clock: FixedClock
+) -> None:
+    await appoint_editor(app)
+    await add_chat(app, "desk", section("스포츠"), platform="console")
+    await add_chat(app, "other", section("스포츠"))
+    d = desk(app)
+
+    shown = await d.say("/settings 속보 끄기")
+    await d.say("/breaking 정전 | 시 전역", "1")
+    await d.deliver(clock)
+
+    assert "편집국 속보: 끔" in shown
+    assert set(copies(d.readers, "breaking")) == {"other"}
+    assert "→ desk:" not in d.progress.getvalue()  # the console chat's own copy: none

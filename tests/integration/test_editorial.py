@@ -55,6 +55,22 @@ async def test_newsroom_breaking_news_goes_to_every_active_chat_a_feeds_only_to_
     assert len(both) == 3
 
 
+async def test_a_chat_that_opted_out_gets_newsroom_breaking_news_only_by_subscription(
+    app: App,
+) -> None:
+    subscribed = await add_chat(app, "subscribed", ALL_NEWS)
+    sports = await add_chat(app, "sports", section("스포츠"))
+    await add_chat(app, "bare")
+    async with app.sessions() as session:
+        await session.execute(update(Chat).values(breaking_alerts=False))
+        await session.commit()
+
+    await publish(app, draft(2, "편집국 속보", source=NEWSROOM_SOURCE, is_breaking=True))
+
+    assert set(await rows(app, DeliveryKind.BREAKING)) == {subscribed}
+    assert sports not in await rows(app, DeliveryKind.BREAKING)
+
+
 async def mark_all_sent(app: App) -> None:
     async with app.sessions() as session:
         await session.execute(

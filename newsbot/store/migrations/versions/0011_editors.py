@@ -1,5 +1,6 @@
 """The newsroom's own actions: editors' exchanges, their fan-outs, the audit trail;
-retracted articles, and how an edit or retraction reached each copy.
+retracted articles, how an edit or retraction reached each copy, and chats that opted out
+of the newsroom's breaking news.
 
 Revision ID: 0011e
 Revises: 0010
@@ -101,9 +102,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("retracted_at", now, nullable=True))
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("settled_as", sa.String(length=16), nullable=True))
+    with op.batch_alter_table("chats", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("breaking_alerts", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("chats", schema=None) as batch_op:
+        batch_op.drop_column("breaking_alerts")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_column("settled_as")
     with op.batch_alter_table("articles", schema=None) as batch_op:
