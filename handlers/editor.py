@@ -72,8 +72,14 @@ def _typed(command: Command) -> str:
     """What the editor typed after the command word, every word and line of it."""
     raw = command.raw_text or command.text
     if command.name and raw.startswith("/"):
-        raw = raw.partition(" ")[2] if " " in raw else ""
+        raw = _after_first_word(raw)
     return raw.strip()
+
+
+def _after_first_word(text: str) -> str:
+    """``"/breaking\n제목 | 리드"`` → ``"제목 | 리드"``: lines after the first word kept."""
+    parts = text.split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
 
 
 @dataclass(slots=True)
@@ -123,7 +129,7 @@ class Editorial:
             if action is Action.RETRACT:
                 draft.step = Step.PREVIEW
             else:
-                rest = _typed(command).partition(" ")[2].strip()
+                rest = _after_first_word(_typed(command)).strip()
                 if rest:
                     title, _, lead = (p.strip() for p in rest.partition("|"))
                     draft.title = title[:MAX_TITLE] or draft.title

@@ -235,3 +235,15 @@ async def test_a_chat_opts_out_of_newsroom_breaking_news_in_its_settings(
     assert "편집국 속보: 끔" in shown
     assert set(copies(d.readers, "breaking")) == {"other"}
     assert "→ desk:" not in d.progress.getvalue()  # the console chat's own copy: none
+
+
+async def test_a_one_line_command_may_break_its_line_after_the_command_word(app: App) -> None:
+    await appoint_editor(app)
+    await store_articles(app, draft(3, "옛 제목"))
+    d = desk(app)
+
+    breaking = await d.say("/breaking\n새벽 강풍 | 간판 추락 주의")
+    correction = await d.say("/correct 1\n새 제목 | 새 리드")
+
+    assert "미리보기" in breaking and "[속보] 새벽 강풍" in breaking
+    assert "정정 미리보기" in correction and "[정정] 새 제목" in correction
