@@ -10,14 +10,17 @@ from sqlalchemy import select, update
 
 from newsbot.app import App
 from newsbot.delivery.broadcasts import time_to
+from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
 from newsbot.delivery.editorial import claim_draft, open_draft
 from newsbot.delivery.matcher import match_pending
+from newsbot.platforms.console import UNLIMITED
 from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind, DeliveryState
 from newsbot.store.editorial import NEWSROOM_SOURCE, Action, DraftState, Step
 from newsbot.store.models import Article
 from newsbot.text.analyzer import default_analyzer
 from tests.builders import ALL_NEWS, add_chat, draft, match_all, publish, section, store_articles
 from tests.conftest import START
+from tests.fakes.platform import RecordingPlatform
 
 
 async def rows(app: App, kind: DeliveryKind) -> dict[int, int]:
@@ -69,6 +72,28 @@ async def test_a_chat_that_opted_out_gets_newsroom_breaking_news_only_by_subscri
 
     assert set(await rows(app, DeliveryKind.BREAKING)) == {subscribed}
     assert sports not in await rows(app, DeliveryKind.BREAKING)
+
+
+async def test_newsroom_breaking_news_is_sent_ahead_of_queued_headlines(app: App) -> None:
+    for name in ("a", "b", "c"):
+        await add_chat(app, name, ALL_NEWS)
+    await publish(app, draft(1, "기사 1"), draft(2, "기사 2"), draft(3, "기사 3"))
+    await publish(app, draft(4, "편집국 속보", source=NEWSROOM_SOURCE, is_breaking=True))
+    readers = RecordingPlatform(limits=UNLIMITED)
+    dispatcher = Dispatcher(
+        app.sessions,
+        {"test": readers},
+        app.clock,
+        DispatchSettings(owner="test:1", batch=3),  # one batch: three of the twelve rows
+    )
+
+    await dispatcher.run_once()
+
+    assert [(chat, m.kind) for chat, m in readers.sent] == [
+        ("a", "breaking"),
+        ("b", "breaking"),
+        ("c", "breaking"),
+    ]
 
 
 async def mark_all_sent(app: App) -> None:
