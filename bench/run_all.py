@@ -19,6 +19,7 @@ BENCHMARKS = (
     "bench.slack_commands",
     "bench.search_speed",
     "bench.digest",
+    "bench.breaking",
 )
 
 if __name__ == "__main__":

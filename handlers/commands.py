@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from handlers.channels import Channels
 from handlers.context import HandlerContext
 from handlers.digest import DigestHandlers
+from handlers.editor import Editorial
 from handlers.gate import Gate
 from handlers.help import Help
 from handlers.membership import Membership
@@ -15,6 +16,7 @@ from handlers.reader import ReaderHandlers
 from handlers.registry import ButtonSpec, CommandSpec, Registry
 from handlers.router import RateLimit, Router
 from handlers.settings import Settings
+from handlers.staff import Staff
 from handlers.subscriptions import Subscriptions
 from newsbot.roles import Role
 
@@ -37,6 +39,8 @@ def build_router(
     channels = Channels(context, subscriptions)
     help_ = Help(registry, gate)
     digest = DigestHandlers(context)
+    editorial = Editorial(context)
+    newsroom = Staff(context)
     for spec in (
         CommandSpec("start", membership.start, in_help=False),
         CommandSpec("subscribe", subscriptions.subscribe, ("구독",), role=Role.CHAT_ADMIN),
@@ -57,6 +61,10 @@ def build_router(
         CommandSpec("channel", channels.channel, ("채널",), in_menu=False),
         CommandSpec("help", help_.help, ("도움말",), in_help=False),
         CommandSpec("digest", digest.digest, ("브리핑", "다이제스트"), rate_limited=True),
+        CommandSpec("breaking", editorial.breaking, ("속보",), role=Role.EDITOR, in_menu=False),
+        CommandSpec("correct", editorial.correct, ("정정",), role=Role.EDITOR, in_menu=False),
+        CommandSpec("retract", editorial.retract, ("기사취소",), role=Role.EDITOR, in_menu=False),
+        CommandSpec("editors", newsroom.editors, ("편집자",), role=Role.ADMIN, in_menu=False),
         *extra,
     ):
         registry.add(spec)
@@ -65,6 +73,9 @@ def build_router(
         ButtonSpec("sub", subscriptions.press_subscribe, role=Role.CHAT_ADMIN),
         ButtonSpec("uns", subscriptions.press_unsubscribe, role=Role.CHAT_ADMIN),
         ButtonSpec("set", settings.press, role=Role.CHAT_ADMIN),
+        ButtonSpec("ed", editorial.press, role=Role.EDITOR),
     ):
         registry.add_button(button)
-    return Router(context, registry, gate, membership, limit=limit or RateLimit())
+    return Router(
+        context, registry, gate, membership, limit=limit or RateLimit(), drafts=editorial.text
+    )

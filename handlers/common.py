@@ -110,7 +110,7 @@ def settings_text(settings: ChatSettings, locale: str) -> str:
     )
     digest = hhmm(settings.digest_time) if settings.digest_time is not None else off
     previews = t(locale, "settings.on") if settings.link_previews else off
-    return t(
+    summary = t(
         locale,
         "settings.summary",
         language=t(settings.language, "language.name"),
@@ -119,3 +119,5 @@ def settings_text(settings: ChatSettings, locale: str) -> str:
         digest=digest,
         previews=previews,
     )
+    breaking = t(locale, "settings.on") if settings.breaking_alerts else off
+    return summary + "\n" + t(locale, "settings.breaking", state=breaking)

@@ -15,7 +15,7 @@ import logging
 import math
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from handlers.context import HandlerContext
@@ -25,6 +25,8 @@ from handlers.registry import Registry
 from newsbot.conversation import ButtonPress, Command, MenuEntry, Reply
 from newsbot.delivery.subscriptions import ChatRef, chat_language
 from newsbot.i18n import t
+from newsbot.roles import Role
+from newsbot.store.audit import record
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,8 @@ class Router:
     gate: Gate
     membership: Membership
     limit: RateLimit = field(default_factory=RateLimit)
+    # An editor's exchange in progress takes their plain text (``handlers.editor``).
+    drafts: Callable[[Command], Awaitable[Reply | None]] | None = None
 
     async def command(self, command: Command) -> Reply | None:
         """The reply to a command; None when there is nothing to say."""
@@ -72,6 +76,7 @@ class Router:
                 return Reply(header=t(command.locale, "hint.unknown"))
             needed = spec.role_for(command)
             if not await self.gate.allows(needed, command):
+                await self._audit_refusal(needed, command, f"/{spec.name}")
                 return Reply(header=self.gate.refusal(needed, command.locale, command.platform))
             if spec.rate_limited:
                 wait = self.limit.wait(f"{command.platform}:{command.user_id}")
@@ -84,12 +89,23 @@ class Router:
             return Reply(header=t(command.locale, "error.apology"))
 
     async def text(self, command: Command) -> Reply | None:
-        """Plain text (no command): in a private chat it is what the reader wants to find, so
-        it is searched (a search's role and rate limit apply); a group's talk is not for us."""
+        """Plain text (no command): an editor's answer to their open exchange; else, in a
+        private chat, what the reader wants to find, so it is searched (a search's role and
+        rate limit apply); a group's talk is not for us."""
         if command.chat_kind != "private":
             return None
+        command = dataclasses.replace(command, locale=await self._locale(command))
+        if self.drafts is not None:
+            try:
+                if await self.gate.allows(Role.EDITOR, command):
+                    reply = await self.drafts(command)
+                    if reply is not None:
+                        return reply
+            except Exception:
+                _log_failure("command", command, "draft")
+                return Reply(header=t(command.locale, "error.apology"))
         if not command.args:
-            return Reply(header=t(await self._locale(command), "hint.private"))
+            return Reply(header=t(command.locale, "hint.private"))
         return await self.command(dataclasses.replace(command, name="search"))
 
     async def press(self, press: ButtonPress) -> Reply | None:
@@ -99,6 +115,7 @@ class Router:
             if spec is None:
                 return Reply(toast=t(press.locale, "button.stale"))
             if not await self.gate.allows(spec.role, press):
+                await self._audit_refusal(spec.role, press, f"button {spec.prefix}")
                 return Reply(toast=self.gate.refusal(spec.role, press.locale, press.platform))
             return await spec.handler(press)
         except Exception:
@@ -121,6 +138,28 @@ class Router:
     def command_name(self, word: str) -> str | None:
         spec = self.registry.command(word)
         return spec.name if spec is not None else None
+
+    async def _audit_refusal(
+        self, needed: Role, request: Command | ButtonPress, action: str
+    ) -> None:
+        """A refused attempt at a newsroom command goes to the audit trail (who, what,
+        when); a reader refused a chat admin's command is no newsroom business."""
+        if not needed.is_newsroom:
+            return
+        try:
+            async with self.context.sessions() as session:
+                record(
+                    session,
+                    at=self.context.clock.now(),
+                    platform=request.platform,
+                    user_id=request.user_id,
+                    action=action,
+                    outcome="refused",
+                    detail=f"needs {needed.value}; chat {request.chat_id}",
+                )
+                await session.commit()
+        except Exception:  # the refusal stands whether or not it could be written down
+            log.exception("could not audit a refused %s", action)
 
     async def _locale(self, request: Command | ButtonPress) -> str:
         """The chat's chosen language if it has a record here, else the reader's."""

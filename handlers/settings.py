@@ -1,10 +1,11 @@
 """How a chat receives: /settings and its buttons (previews, language, quiet hours, digest).
 
 Button tokens: ``set:lp:on|off`` · ``set:lang:<code>`` · ``set:q:<start>-<end>|off`` ·
-``set:d:<minute>|off``; the digest's ``set:dn:<1-10>`` (size) · ``set:dw:d|<0-6>`` (daily, or
-weekly on a weekday) · ``set:ds:all|subscriptions`` (scope) · ``set:de:on|off`` (a note
-when the window is empty). Anyone may look at a chat's settings; who may change them is
-declared in ``handlers.commands``.
+``set:d:<minute>|off`` · ``set:bk:on|off`` (the newsroom's breaking news); the digest's
+``set:dn:<1-10>`` (size) · ``set:dw:d|<0-6>`` (daily, or weekly on a weekday) ·
+``set:ds:all|subscriptions`` (scope) · ``set:de:on|off`` (a note when the window is
+empty). Anyone may look at a chat's settings; who may change them is declared in
+``handlers.commands``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from newsbot.conversation import Button, ButtonPress, Command, Reply
 from newsbot.delivery.chat_settings import (
     ChatSettings,
     SettingError,
+    set_breaking_alerts,
     set_language,
     set_link_previews,
     set_quiet_hours,
@@ -48,6 +50,8 @@ _SETTING_WORDS = {
     "브리핑범위": "digest_scope",
     "digest-note": "digest_note",
     "빈날알림": "digest_note",
+    "breaking": "breaking",
+    "속보": "breaking",
 }
 DIGEST_SIZES = (5, 7, 10)
 WEEKLY_PRESET = 0  # the weekly button: Mondays
@@ -109,6 +113,11 @@ class Settings:
                     digest_settings.set_empty_note(chat, value, now=now)
                 elif what == "language":
                     set_language(chat, value, now=now)
+                elif what == "breaking":
+                    lowered = value.lower()
+                    if lowered not in _ON | _OFF:
+                        return Reply(header=t(command.locale, "settings.usage"))
+                    set_breaking_alerts(chat, lowered in _ON, now=now)
                 else:
                     lowered = value.lower()
                     if lowered not in _ON | _OFF:
@@ -130,6 +139,8 @@ class Settings:
             try:
                 if name == "lp" and value in ("on", "off"):
                     set_link_previews(chat, value == "on", now=now)
+                elif name == "bk" and value in ("on", "off"):
+                    set_breaking_alerts(chat, value == "on", now=now)
                 elif name == "lang":
                     set_language(chat, value, now=now)
                 elif name == "q":
@@ -176,6 +187,8 @@ def _settings_reply(settings: ChatSettings, locale: str, *, edit: bool) -> Reply
     buttons = [
         Button(t(locale, f"button.previews_{previews}"), f"set:lp:{previews}", row=0),
     ]
+    breaking = "off" if settings.breaking_alerts else "on"
+    buttons.append(Button(t(locale, f"button.breaking_{breaking}"), f"set:bk:{breaking}", row=0))
     for code in CATALOGS:
         if code != settings.language:
             buttons.append(Button(t(code, "button.language"), f"set:lang:{code}", row=0))

@@ -124,6 +124,11 @@ class Settings(BaseSettings):
         description="newsroom admins without a stored role, platform:user_id separated by "
         "commas (telegram:12345,slack:U0123,console:desk)",
     )
+    corrections_in_place: bool = Field(
+        default=False,
+        description="feed and CMS corrections edit every sent copy in place (true) rather "
+        "than reply to it (false); editors' /correct always edits in place",
+    )
 
     @field_validator("digest_grace", "headline_max_age", "urgent_max_age", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ renderer escapes and emphasises in its own syntax.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 MAX_TOKEN_BYTES = 64  # Telegram's callback_data limit, the tightest of the platforms
@@ -30,6 +31,9 @@ class Command:
     locale: str = "ko"
     chat_kind: str = "private"  # a ChatKind value: private, group, supergroup, channel, …
     chat_title: str | None = None
+    # The message as typed, every word and line of it, for what must keep them (an editor's
+    # lead); ``args`` keep only the first words.
+    raw_text: str = ""
 
     @property
     def text(self) -> str:
@@ -63,6 +67,20 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Preview:
+    """A message exactly as readers will get it, for an editor to check before sending:
+    each platform renders it with the renderer its deliveries use."""
+
+    kind: str  # a DeliveryKind value: "breaking", "edit", "headline"
+    title: str
+    url: str
+    lead: str
+    section: str | None
+    published_at: datetime
+    zone: str = "Asia/Seoul"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     header: str = ""
     cards: tuple[ArticleCard, ...] = ()
@@ -70,6 +88,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     edit: bool = False  # replaces the message the button was on, instead of a new one
     toast: str = ""  # a brief note shown where the button was pressed (if the platform can)
+    preview: Preview | None = None  # shown under the header, as readers will see it
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +99,7 @@ class ButtonPress:
     token: str
     locale: str = "ko"
     chat_kind: str = "private"
+    message_id: str | None = None  # the message the button is on, when the platform says
 
 
 def base36(number: int) -> str:

@@ -45,7 +45,11 @@ async def most_viewed(
     query = (
         select(Article, ViewTotal.views)
         .join(Article, Article.id == ViewTotal.article_id)
-        .where(ViewTotal.first_day == first_day, ViewTotal.last_day == last_day)
+        .where(
+            ViewTotal.first_day == first_day,
+            ViewTotal.last_day == last_day,
+            Article.retracted_at.is_(None),  # an editor took it back
+        )
         .order_by(
             ViewTotal.views.desc(), ViewTotal.published_at.desc(), ViewTotal.article_id.desc()
         )
@@ -139,7 +143,12 @@ async def latest_articles(
     section: str | None = None,
     only: ColumnElement[bool] | None = None,
 ) -> list[Article]:
-    query = select(Article).order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)
+    query = (
+        select(Article)
+        .where(Article.retracted_at.is_(None))
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(limit)
+    )
     if section:
         query = query.where(Article.section == section)
     if only is not None:

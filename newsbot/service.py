@@ -29,6 +29,7 @@ from datetime import timedelta
 
 from newsbot.app import App
 from newsbot.conversation import Frontend
+from newsbot.delivery.broadcasts import advance
 from newsbot.delivery.dispatcher import Dispatcher, DispatchReport, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.outcomes import Platform
@@ -42,6 +43,7 @@ from newsbot.ingest.poller import FeedResult, PollSettings, poll_due_feeds
 from newsbot.leadership import LEADER_RETRY_SECONDS, Leadership
 from newsbot.scheduler import LeaderJobs, TimedJob
 from newsbot.store.articles import Outcome
+from newsbot.store.delivery_models import DeliveryKind
 from newsbot.store.engine import backend_name
 from newsbot.store.inbound import prune_inbound
 from newsbot.store.outage import StoreWatch, is_unreachable
@@ -51,6 +53,7 @@ log = logging.getLogger(__name__)
 
 POLL_IDLE = 1.0  # seconds between looks for due feeds
 DISPATCH_IDLE = 0.2  # seconds between looks for due deliveries when nothing wakes the dispatcher
+PROGRESS_IDLE = 1.0  # seconds between looks at editors' fan-outs (each edited every 3 s at most)
 PRUNE_EVERY = timedelta(hours=1)  # between the leader's passes over settled deliveries
 DIGEST_EVERY = timedelta(minutes=1)  # the digest tick: one job for every chat's digest
 
@@ -156,13 +159,26 @@ class Service:
         written = 0
         while True:
             async with self.app.sessions() as session:
-                report = await match_pending(session, default_analyzer(), now=self.app.clock.now())
+                report = await match_pending(
+                    session,
+                    default_analyzer(),
+                    now=self.app.clock.now(),
+                    corrections=DeliveryKind.EDIT
+                    if self.app.settings.corrections_in_place
+                    else DeliveryKind.CORRECTION,
+                )
                 await session.commit()
             written += report.deliveries
             if report.deliveries and wake is not None:
                 wake.set()
             if not report.events:
                 return written
+
+    async def show_progress(self) -> int:
+        """One pass over editors' fan-outs: their progress messages brought up to date."""
+        return await advance(
+            self.app.sessions, self.platforms, self.app.clock, pacers=self.dispatcher.pacers
+        )
 
     async def dispatch_all(self) -> DispatchReport:
         """Send everything due now (used by --once)."""
@@ -254,10 +270,17 @@ class Service:
                 await platform.stop()
             raise
         started: list[Frontend] = []
+
+        async def progress_step() -> bool:
+            # Every process, leader or not: whoever is alive finishes a fan-out's message.
+            await self.show_progress()
+            return False
+
         loops = [
             self._loop("dispatch", dispatch_step, DISPATCH_IDLE, dispatch_wake)
             for _ in range(self.dispatch_settings.batches_in_flight)
         ]
+        loops.append(self._loop("progress", progress_step, PROGRESS_IDLE))
 
         async def stop_frontends() -> None:
             while started:

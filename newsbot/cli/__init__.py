@@ -19,6 +19,7 @@ from newsbot.cli.chats import chats, stats
 from newsbot.cli.db import db
 from newsbot.cli.demo import demo
 from newsbot.cli.digest import digest
+from newsbot.cli.editors import audit, editors
 from newsbot.cli.feeds import feeds
 from newsbot.cli.ingest import import_command, poll, views
 from newsbot.cli.root import cli
@@ -34,6 +35,8 @@ for command in (run_command, worker_command, chats, stats):
     cli.add_command(command)
 cli.add_command(digest)
 cli.add_command(slack)
+for command in (editors, audit):
+    cli.add_command(command)
 
 
 def _fail(message: str, code: int) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from newsbot.app import App
 from newsbot.cli.output import console, print_json
 from newsbot.cli.root import run_with_app
+from newsbot.delivery.broadcasts import recent
 from newsbot.delivery.subscriptions import ChatRef, get_or_create_chat, subscribe
 from newsbot.errors import InputError
 from newsbot.store.delivery_models import (
@@ -79,7 +80,8 @@ def add(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
-    """Chats per platform and state, subscriptions, deliveries in the last 24 hours."""
+    """Chats per platform and state, subscriptions, deliveries in the last 24 hours, and
+    editors' breaking news, corrections and retractions of the last 7 days."""
 
     async def work(app: App) -> dict[str, Any]:
         since = app.clock.now() - timedelta(hours=24)
@@ -124,6 +126,9 @@ def stats(ctx: click.Context, as_json: bool) -> None:
                 "digests_24h": {str(state): n for state, n in digest_rows},
                 "digests_dropped_total": int(dropped_total or 0),
                 "inactive_chats": [{"platform": p, "chat": c, "reason": r} for p, c, r in inactive],
+                "editorial_7d": await recent(
+                    session, since=app.clock.now() - timedelta(days=7), now=app.clock.now()
+                ),
             }
 
     data = run_with_app(ctx, work)
@@ -159,3 +164,26 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     )
     for chat in data["inactive_chats"]:
         out.print(f"inactive: {chat['platform']}:{chat['chat']} ({chat['reason']})")
+    for sent in data["editorial_7d"]:
+        out.print(editorial_line(sent))
+
+
+def editorial_line(sent: dict[str, Any]) -> str:
+    """One editor's fan-out: ``breaking #12: 498/500 delivered, 2 failed; 50/95/100 %: …``."""
+
+    def seconds(value: float | None) -> str:
+        return "–" if value is None else f"{value:.1f} s"
+
+    times = "/".join(seconds(v) for v in sent["seconds_to"].values())
+    line = (
+        f"{sent['action']} #{sent['article']} {sent['started_at'][:16]}: "
+        f"{sent['delivered']}/{sent['recipients']} delivered, {sent['failed']} failed; "
+        f"50/95/100 %: {times}"
+    )
+    if sent["action"] == "correct":
+        line += f"; edited {sent['edited']}, replied {sent['replied']}"
+    if sent["action"] == "retract":
+        line += f"; deleted {sent['deleted']}, replaced {sent['replaced']}"
+    if sent["failures"]:
+        line += " (" + ", ".join(f"{r}: {n}" for r, n in sent["failures"].items()) + ")"
+    return line

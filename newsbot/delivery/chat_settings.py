@@ -72,6 +72,7 @@ class ChatSettings:
     digest_weekday: int | None = None
     digest_scope: str = "subscriptions"
     digest_empty_note: bool = False
+    breaking_alerts: bool = True  # the newsroom's breaking news, subscribed or not
 
     @classmethod
     def of(cls, chat: Chat) -> ChatSettings:
@@ -89,6 +90,7 @@ class ChatSettings:
             chat.digest_weekday,
             chat.digest_scope or "subscriptions",
             bool(chat.digest_empty_note),
+            breaking_alerts=chat.breaking_alerts is not False,
         )
 
 
@@ -210,6 +212,12 @@ async def set_quiet_hours(
         .execution_options(synchronize_session=False)
     )
     return hours
+
+
+def set_breaking_alerts(chat: Chat, enabled: bool, *, now: datetime) -> bool:
+    """Whether the newsroom's breaking news reaches this chat beyond its subscriptions."""
+    chat.breaking_alerts, chat.updated_at = enabled, now
+    return enabled
 
 
 def set_link_previews(chat: Chat, enabled: bool, *, now: datetime) -> bool:

@@ -63,6 +63,18 @@ STORE_RETRY_SECONDS = 0.5
 STORE_ATTEMPTS = 3  # a batch whose outcomes cannot be stored stops sending after this
 
 
+# What an editor or a correction changes in copies already sent: kept longer than headlines.
+URGENT_KINDS = frozenset(
+    kind.value
+    for kind in (
+        DeliveryKind.BREAKING,
+        DeliveryKind.CORRECTION,
+        DeliveryKind.EDIT,
+        DeliveryKind.RETRACTION,
+    )
+)
+
+
 @dataclass(frozen=True, slots=True)
 class DispatchSettings:
     owner: str  # this process, in leases: host:pid
@@ -79,7 +91,7 @@ class DispatchSettings:
     urgent_max_age: timedelta = timedelta(hours=72)
 
     def max_age(self, kind: str) -> timedelta:
-        urgent = kind in (DeliveryKind.BREAKING.value, DeliveryKind.CORRECTION.value)
+        urgent = kind in URGENT_KINDS
         return self.urgent_max_age if urgent else self.headline_max_age
 
 
@@ -303,11 +315,14 @@ class Dispatcher:
         report = DispatchReport()
         async with self.sessions() as session:
             sent: list[tuple[int, str | None]] = []
+            settled_as: list[tuple[int, str]] = []
             for job, outcome in results:
                 ids, rows = job.delivery_ids, len(job.delivery_ids)
                 match outcome:
-                    case Sent(message_id=message_id):
+                    case Sent(message_id=message_id, how=how):
                         sent.extend((delivery_id, message_id) for delivery_id in ids)
+                        if how is not None:
+                            settled_as.extend((delivery_id, how) for delivery_id in ids)
                     case _Deferred(seconds=seconds):
                         report.deferred += rows
                         await _defer(session, ids, now + timedelta(seconds=seconds))
@@ -343,6 +358,7 @@ class Dispatcher:
                         report.failed += rows
                         await outbox.mark_failed(session, ids, reason=reason)
             await outbox.mark_sent(session, sent, now=now)
+            await outbox.mark_settled_as(session, settled_as)
             report.sent += len(sent)
             await session.commit()
         total.add(report)

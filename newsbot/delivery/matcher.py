@@ -7,7 +7,10 @@ events are claimed with SKIP LOCKED) never doubles a message.
 
 * A new article goes to chats subscribed to all news, to its section, or to a keyword found
   in it; breaking news as ``breaking``, the rest as ``headline``.
+* Breaking news an editor wrote (source ``newsroom``) goes to every active chat, but those
+  that opted out in ``/settings`` (they still get it through their subscriptions).
 * A correction goes only to chats that were sent an earlier version of the article.
+* A retracted article goes nowhere.
 * A headline for a chat inside its quiet hours (in the chat's own zone) is written ``held``,
   due when they end; breaking news and corrections are never held.
 
@@ -42,6 +45,7 @@ from newsbot.store.delivery_models import (
     Subscription,
     SubscriptionKind,
 )
+from newsbot.store.editorial import NEWSROOM_SOURCE
 from newsbot.store.models import Article
 from newsbot.text.analyzer import Analyzer, bigrams
 
@@ -225,6 +229,7 @@ async def insert_for_plain_subscribers(
     now: datetime,
     after: int = 0,
     limit: int | None = None,
+    everyone: bool = False,
 ) -> tuple[int, int | None]:
     """Rows for active chats subscribed to all news or to the article's section, due now,
     written by one INSERT … SELECT: a fan-out never leaves the database (building those
@@ -233,6 +238,8 @@ async def insert_for_plain_subscribers(
 
     Takes the chats after chat id ``after``, at most ``limit`` of them; returns the rows
     written and the last chat id taken when chats are left beyond it (None: all done).
+    ``everyone``: every active chat, subscribed or not, but those that opted out of breaking
+    news (the newsroom's breaking news).
     """
     table = cast(Table, Delivery.__table__)
     takes = Subscription.kind == SubscriptionKind.ALL
@@ -263,6 +270,13 @@ async def insert_for_plain_subscribers(
             chats.append(Chat.id <= through)
             subscriptions.append(Subscription.chat_id <= through)
         taken = exists().where(Subscription.chat_id == Chat.id, takes, *subscriptions)
+        if everyone:  # but those that opted out, unless their subscriptions take it
+            return [
+                Chat.active.is_(True),
+                *chats,
+                or_(Chat.breaking_alerts.is_(True), taken),
+                *given,
+            ]
         return [Chat.active.is_(True), *chats, taken, *given]
 
     through = None
@@ -315,6 +329,7 @@ async def match_pending(
     max_age: timedelta = DEFAULT_MAX_AGE,
     first_chunk: int = FANOUT_FIRST_CHUNK,
     chunk: int | None = None,
+    corrections: DeliveryKind = DeliveryKind.CORRECTION,
 ) -> MatchReport:
     """Match one batch of events; the caller commits (that is what makes it atomic).
 
@@ -323,7 +338,9 @@ async def match_pending(
     then written by the database itself, ``first_chunk`` chats in an event's first call and
     ``chunk`` (or all the rest) in each later one, skipping the chats that already have
     their row; an event with chats left stays unmatched, and the next call (after the
-    caller's commit) goes on from its ``matched_through``."""
+    caller's commit) goes on from its ``matched_through``. ``corrections``: how a corrected
+    article reaches the copies sent before, a reply (``correction``) or an edit in place
+    (``edit``, NEWSBOT_CORRECTIONS_IN_PLACE)."""
     report = MatchReport()
     events = await _pending_events(session, limit)
     if not events:
@@ -349,7 +366,7 @@ async def match_pending(
         event.matched = True
         report.events += 1
         article = articles.get(event.article_id)
-        if article is None:
+        if article is None or article.retracted_at is not None:
             continue
         if event.kind is EventKind.NEW:
             # Judged once, on the first chunk: a fan-out under way is finished, however long.
@@ -370,14 +387,20 @@ async def match_pending(
                 ]
                 written = await insert_deliveries(session, rows)
             plain, through = await insert_for_plain_subscribers(
-                session, article, kind, now=now, after=event.matched_through or 0, limit=take
+                session,
+                article,
+                kind,
+                now=now,
+                after=event.matched_through or 0,
+                limit=take,
+                everyone=kind is DeliveryKind.BREAKING and article.source == NEWSROOM_SOURCE,
             )
             written += plain
             if through is not None:  # chats are left: the next call goes on after these
                 event.matched, event.matched_through = False, through
                 report.unfinished += 1
         else:
-            kind = DeliveryKind.CORRECTION
+            kind = corrections
             chats = await session.scalars(
                 select(Delivery.chat_id).where(
                     Delivery.article_id == article.id,

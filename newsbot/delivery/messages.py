@@ -26,11 +26,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import cast
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.delivery import outbox
-from newsbot.delivery.outcomes import AWAY, DigestBody, DigestItem, Headline, Outgoing, Recipient
+from newsbot.delivery.outcomes import (
+    AWAY,
+    REPLIED,
+    DigestBody,
+    DigestItem,
+    Headline,
+    Outgoing,
+    Recipient,
+)
 from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind, DeliveryState, Digest
 from newsbot.store.models import Article
 from newsbot.text.bylines import strip_bylines
@@ -38,6 +46,9 @@ from newsbot.text.bylines import strip_bylines
 CORRECTION = DeliveryKind.CORRECTION.value
 DIGEST = DeliveryKind.DIGEST.value
 DIGEST_LEAD = 120  # characters of lead a digest item shows: one line
+# Kinds that act on the copy sent before: they need its message id.
+ON_A_COPY = (CORRECTION, DeliveryKind.EDIT.value, DeliveryKind.RETRACTION.value)
+RETRACTION = DeliveryKind.RETRACTION.value
 AWAY_LISTED = 10  # headlines named in one "while you were away" message; the rest are counted
 
 
@@ -105,7 +116,8 @@ async def load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> lis
         )
     }
     bodies: dict[tuple[object, ...], Outgoing] = {}
-    replaced = await _replaced_messages(session, [c for c in claimed if c.kind == CORRECTION])
+    replaced = await _replaced_messages(session, [c for c in claimed if c.kind in ON_A_COPY])
+    related = await _related_messages(session, [c for c in claimed if c.kind == RETRACTION])
     messages: dict[tuple[int, str, int], Outgoing] = {}
     jobs = []
     for row in claimed:
@@ -123,7 +135,10 @@ async def load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> lis
         article = articles.get(row.article_id) if row.article_id is not None else None
         if article is None:
             continue
+        if article.retracted_at is not None and row.kind != RETRACTION:
+            continue  # retracted since the claim: the retraction dropped the row
         replaces = replaced.get((article.id, row.chat_id))
+        also_sent = related.get((article.id, row.chat_id), ())
         key = (article.id, row.kind, row.revision)
         message = messages.get(key) if replaces is None else None
         if message is None:
@@ -136,6 +151,7 @@ async def load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> lis
                 published_at=article.published_at,
                 revision=row.revision,
                 replaces_message_id=replaces,
+                related_message_ids=also_sent,
             )
             if replaces is None:
                 messages[key] = message
@@ -197,8 +213,13 @@ def _digest_message(
     key = (day, ids, weekly, fell_back)
     message = bodies.get(key)
     if message is None:
-        # An article deleted since the digest was chosen is left out, not sent as a gap.
-        items = tuple(digest_item(articles[i]) for i in ids if i in articles)
+        # An article deleted or retracted since the digest was chosen is left out, not sent
+        # as a gap.
+        items = tuple(
+            digest_item(articles[i])
+            for i in ids
+            if i in articles and articles[i].retracted_at is None
+        )
         message = bodies[key] = digest_message(DigestBody(day, items, weekly, fell_back))
     return message
 
@@ -227,6 +248,38 @@ async def _replaced_messages(
         for article_id, chat_id, message_id in rows
         if article_id is not None
     }
+
+
+async def _related_messages(
+    session: AsyncSession, retractions: list[outbox.Claimed]
+) -> dict[tuple[int, int], tuple[str, ...]]:
+    """(article, chat) → the corrections a retraction takes back with the copy: those sent
+    as new messages (replies), not the ones edited into the copy itself."""
+    if not retractions:
+        return {}
+    rows = await session.execute(
+        select(Delivery.article_id, Delivery.chat_id, Delivery.platform_message_id)
+        .where(
+            outbox.ids_in(
+                session,
+                cast(ColumnElement[int], Delivery.article_id),
+                {c.article_id for c in retractions if c.article_id is not None},
+            ),
+            outbox.ids_in(session, Delivery.chat_id, {c.chat_id for c in retractions}),
+            Delivery.state == DeliveryState.SENT,
+            Delivery.platform_message_id.is_not(None),
+            or_(
+                Delivery.kind == DeliveryKind.CORRECTION,
+                and_(Delivery.kind == DeliveryKind.EDIT, Delivery.settled_as == REPLIED),
+            ),
+        )
+        .order_by(Delivery.id)
+    )
+    found: dict[tuple[int, int], list[str]] = {}
+    for article_id, chat_id, message_id in rows:
+        if article_id is not None:
+            found.setdefault((article_id, chat_id), []).append(str(message_id))
+    return {key: tuple(ids) for key, ids in found.items()}
 
 
 async def load_held_jobs(session: AsyncSession, groups: dict[int, list[int]]) -> list[Job]:

@@ -258,6 +258,18 @@ async def mark_sent(
     await session.execute(statement, [{"delivery_id": d, "message_id": m} for d, m in sent])
 
 
+async def mark_settled_as(session: AsyncSession, settled: Sequence[tuple[int, str]]) -> None:
+    """How edits and retractions reached their copies (``Sent.how``), after ``mark_sent``."""
+    if not settled:
+        return
+    statement = (
+        update(DELIVERIES)
+        .where(DELIVERIES.c.id == bindparam("delivery_id"))
+        .values(settled_as=bindparam("how"))
+    )
+    await session.execute(statement, [{"delivery_id": d, "how": how} for d, how in settled])
+
+
 def _ids(delivery_id: int | Sequence[int]) -> list[int]:
     return [delivery_id] if isinstance(delivery_id, int) else list(delivery_id)
 

@@ -7,7 +7,8 @@ An adapter renders a neutral ``Outgoing`` message within its platform's limits, 
 and maps whatever the platform said onto one of a few outcomes. The core decides what each
 outcome means (retry when, drop, move, give up); adapters never retry on their own.
 
-    Sent(message_id)          delivered; the id is kept for corrections and retractions
+    Sent(message_id, how)     delivered; the id is kept for corrections and retractions, and
+                              ``how`` says how an edit or retraction reached the copy
     RateLimited(retry_after)  the platform said wait exactly this long
     Transient(reason)         network error, timeout, 5xx: retry with backoff
     ChatGone(reason)          blocked, kicked, archived, not found: stop sending there
@@ -19,14 +20,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from newsbot.delivery.pacing import Limits
+
+# How an edit or a retraction reached the copy sent before (Sent.how, stored per row).
+EDITED = "edited"  # edited in place ("message is not modified" too: it already says so)
+REPLIED = "replied"  # could no longer be edited: the correction went as a reply to it
+DELETED = "deleted"  # taken back (or the reader had deleted it already)
+REPLACED = "replaced"  # could not be deleted: a short notice stands in its place
 
 
 @dataclass(frozen=True, slots=True)
 class Sent:
     message_id: str | None
+    how: str | None = None  # EDITED, REPLIED, DELETED or REPLACED; None for a new message
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +134,23 @@ class Outgoing:
     more: int = 0
     # With ``kind == "digest"``: the list. The first item is also in the usual fields.
     digest: DigestBody | None = None
+    # For retractions: the other messages this chat got about the article (corrections sent
+    # as replies), taken back with it (Telegram: deleteMessages, up to 100 at once).
+    related_message_ids: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
         """How many headlines this message stands for."""
         return 1 + len(self.also) + self.more
+
+
+@runtime_checkable
+class EditsNotices(Protocol):
+    """A platform that can rewrite a plain text message it sent before: how an editor's
+    progress message is kept current. ``message_id`` None: the platform has no ids (the
+    console), so it shows the text anew."""
+
+    async def edit_notice(self, chat_id: str, message_id: str | None, text: str) -> Outcome: ...
 
 
 class Platform(Protocol):

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from newsbot.delivery.outcomes import (
     AWAY,
+    DELETED,
+    EDITED,
     DigestBody,
     Headline,
     Outcome,
@@ -75,8 +77,23 @@ class ConsolePlatform:
         self.stream.flush()
 
     async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
+        """A terminal keeps what it printed: an edit or a retraction is printed anew, and
+        counts as done to the copy it names."""
         self.count += 1
+        chat, copy = recipient.platform_chat_id, message.replaces_message_id
+        if message.kind == "retraction":
+            notice = t(recipient.language, "notice.retracted")
+            self.stream.write(f"✕ {chat}: {notice} {message.title}\n")
+            self.stream.flush()
+            return Sent(copy, DELETED)
         text = render(message, ZoneInfo(recipient.timezone), recipient.language)
-        self.stream.write(f"→ {recipient.platform_chat_id}: {text}\n")
+        self.stream.write(f"→ {chat}: {text}\n")
         self.stream.flush()
+        if message.kind == "edit" and copy is not None:
+            return Sent(copy, EDITED)
         return Sent(f"console-{self.count}")
+
+    async def edit_notice(self, chat_id: str, message_id: str | None, text: str) -> Outcome:
+        self.stream.write(f"… {chat_id}: {text}\n")
+        self.stream.flush()
+        return Sent(message_id, EDITED)

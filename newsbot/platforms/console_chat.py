@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from newsbot.conversation import (
     ArticleCard,
@@ -22,9 +23,12 @@ from newsbot.conversation import (
     ChannelInfo,
     Command,
     Conversations,
+    Preview,
     Reply,
 )
+from newsbot.delivery.outcomes import Outgoing
 from newsbot.event_loop import cancel_and_wait
+from newsbot.platforms.console import render
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +59,25 @@ def render_card(card: ArticleCard) -> str:
     return "\n".join(lines)
 
 
+def render_preview(preview: Preview) -> str:
+    """What the console platform would print for it."""
+    outgoing = Outgoing(
+        kind=preview.kind,
+        title=preview.title,
+        url=preview.url,
+        lead=preview.lead,
+        section=preview.section,
+        published_at=preview.published_at,
+    )
+    text = render(outgoing, ZoneInfo(preview.zone))
+    return f"{text}\n    {preview.lead}" if preview.lead else text
+
+
 def render_reply(reply: Reply) -> str:
     """The reply as terminal text, its buttons numbered from 1 in the order they come."""
     blocks = [b for b in (reply.header.strip(), reply.notice.strip()) if b]
+    if reply.preview is not None:
+        blocks.append(render_preview(reply.preview))
     blocks += [render_card(card) for card in reply.cards]
     if reply.buttons:
         blocks.append("  ".join(f"[{n}] {b.label}" for n, b in enumerate(reply.buttons, 1)))
@@ -113,7 +133,9 @@ class ConsoleFrontend:
                 reply = await self.conversations.text(command)
         if reply is None:
             return ""
-        if reply.buttons or not reply.edit:
+        toast_only = not (reply.header or reply.notice or reply.cards or reply.preview)
+        if reply.buttons or not (reply.edit or toast_only):
+            # A toast leaves the message it answered as it was, buttons and all.
             self._buttons = reply.buttons
         shown = render_reply(reply)
         if shown:
@@ -133,6 +155,7 @@ class ConsoleFrontend:
             args=tuple(args[:MAX_ARGS]),
             locale=self.locale,
             chat_kind="private",
+            raw_text=text,
         )
 
     async def _press(self, number: int) -> Reply | None:

@@ -11,10 +11,12 @@ import re
 
 from newsbot.i18n import t
 
-LABELLED = frozenset({"breaking", "correction"})
+LABELLED = frozenset({"breaking", "correction", "edit"})
+_CORRECTED = re.compile(r"^\s*[\[【<(〈]\s*(정정|수정|correction)\s*[\]】>)〉]\s*", re.I)
 _MARKS = {
     "breaking": re.compile(r"^\s*[\[【<(〈]\s*(속보|긴급|breaking)\s*[\]】>)〉]\s*", re.I),
-    "correction": re.compile(r"^\s*[\[【<(〈]\s*(정정|수정|correction)\s*[\]】>)〉]\s*", re.I),
+    "correction": _CORRECTED,
+    "edit": _CORRECTED,  # a copy corrected in place by an editor
 }
 
 

@@ -45,6 +45,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from newsbot.delivery.outcomes import (
+    DELETED,
+    EDITED,
+    REPLACED,
+    REPLIED,
     ChatGone,
     Outcome,
     Outgoing,
@@ -56,7 +60,7 @@ from newsbot.delivery.outcomes import (
 )
 from newsbot.delivery.pacing import Limits
 from newsbot.errors import ConfigError
-from newsbot.platforms.slack_render import SlackPost, render_post
+from newsbot.platforms.slack_render import SlackPost, render_post, render_retraction
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +97,11 @@ OPERATOR = frozenset(
         "ekm_access_denied",
         "team_added_to_org",
     }
+)
+# The copy cannot be changed any more (deleted, too old for the workspace's edit window, or
+# not the bot's to change): the correction or notice goes as a reply in its thread.
+UNTOUCHABLE = frozenset(
+    {"message_not_found", "cant_update_message", "edit_window_closed", "cant_delete_message"}
 )
 TRANSIENT = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
@@ -147,6 +156,12 @@ def outcome_of(status: int | None, error: str | None, headers: Mapping[str, str]
     if (status is not None and status >= 500) or error in TRANSIENT:
         return Transient(f"slack: {error or f'HTTP {status}'}")
     return PermanentFailure(f"slack: {error or f'HTTP {status}'}")
+
+
+def _untouchable(outcome: Outcome) -> bool:
+    return isinstance(outcome, PermanentFailure) and any(
+        outcome.reason == f"slack: {error}" for error in UNTOUCHABLE
+    )
 
 
 def _api_error(exc: SlackApiError) -> tuple[int | None, str | None, Mapping[str, str]]:
@@ -210,6 +225,39 @@ class SlackPlatform:
         self.client.session = None
 
     async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
+        copy = message.replaces_message_id
+        if message.kind == "edit":
+            if copy is not None:
+                outcome = await self.edit(copy, recipient, message)
+                if isinstance(outcome, Sent):
+                    return Sent(copy, EDITED)
+                if not _untouchable(outcome):
+                    return outcome
+            post = render_post(message, ZoneInfo(recipient.timezone), recipient.language)
+            return await self._thread_reply(recipient, copy, post, REPLIED)
+        if message.kind == "retraction":
+            notice = render_retraction(message, recipient.language)
+            for related in message.related_message_ids:  # corrections replied in its thread
+                await self.delete(related)
+            if copy is None:
+                return await self._thread_reply(recipient, None, notice, REPLACED)
+            outcome = await self.delete(copy)
+            if isinstance(outcome, Sent) or outcome == PermanentFailure("slack: message_not_found"):
+                return Sent(copy, DELETED)
+            if not _untouchable(outcome):
+                return outcome
+            channel, ts = parse_message_ref(copy)
+            updated = await self._call(
+                channel,
+                self.client.chat_update(
+                    channel=channel, ts=ts, text=notice.text, blocks=notice.blocks
+                ),
+            )
+            if isinstance(updated, Sent):
+                return Sent(copy, REPLACED)
+            if not _untouchable(updated):
+                return updated
+            return await self._thread_reply(recipient, copy, notice, REPLACED)
         post = _rendered(message, recipient.timezone, recipient.language)
         channel = recipient.platform_chat_id
         return await self._call(
@@ -229,6 +277,28 @@ class SlackPlatform:
         """Remove a message sent before (chat.delete), e.g. for a retraction."""
         channel, ts = parse_message_ref(message_id)
         return await self._call(channel, self.client.chat_delete(channel=channel, ts=ts))
+
+    async def _thread_reply(
+        self, recipient: Recipient, copy: str | None, post: SlackPost, how: str
+    ) -> Outcome:
+        channel = recipient.platform_chat_id
+        thread = parse_message_ref(copy)[1] if copy is not None else None
+        outcome = await self._call(
+            channel,
+            self.client.chat_postMessage(channel=channel, thread_ts=thread, **post.arguments()),
+        )
+        return Sent(outcome.message_id, how) if isinstance(outcome, Sent) else outcome
+
+    async def edit_notice(self, chat_id: str, message_id: str | None, text: str) -> Outcome:
+        """Rewrite a plain text message (an editor's progress) with chat.update."""
+        if message_id is None:
+            return await self._call(
+                chat_id, self.client.chat_postMessage(channel=chat_id, text=text)
+            )
+        channel, ts = parse_message_ref(message_id)
+        return await self._call(
+            channel, self.client.chat_update(channel=channel, ts=ts, text=text, blocks=[])
+        )
 
     async def _call(self, channel: str, call: Awaitable[AsyncSlackResponse]) -> Outcome:
         try:

@@ -213,6 +213,13 @@ def render_digest(body: DigestBody, language: str) -> SlackPost:
     return SlackPost(text=fit(title, MAX_TITLE), blocks=blocks)
 
 
+def render_retraction(message: Outgoing, language: str) -> SlackPost:
+    """What stands in place of a retracted copy that could not be deleted."""
+    notice = escape(t(language, "notice.retracted"))
+    title = fit(message.title, MAX_TITLE)
+    return SlackPost(text=notice, blocks=[_section(f"*{notice}*\n~{title}~")])
+
+
 def render_post(message: Outgoing, zone: ZoneInfo, language: str = "ko") -> SlackPost:
     """Slack arguments for one outgoing message, in the chat's zone and language."""
     if message.digest is not None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Bot
+from telegram import Bot, LinkPreviewOptions, ReplyParameters
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -30,6 +31,10 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from newsbot.delivery.outcomes import (
     AWAY,
+    DELETED,
+    EDITED,
+    REPLACED,
+    REPLIED,
     ChatGone,
     ChatMoved,
     Outcome,
@@ -41,7 +46,7 @@ from newsbot.delivery.outcomes import (
     Transient,
 )
 from newsbot.delivery.pacing import Limits
-from newsbot.platforms.telegram_render import render_message
+from newsbot.platforms.telegram_render import render_message, render_retraction
 from newsbot.platforms.telegram_request import AiohttpRequest
 
 log = logging.getLogger(__name__)
@@ -88,11 +93,29 @@ def outcome_of(exc: TelegramError) -> Outcome:
     return PermanentFailure(text)
 
 
+NOT_MODIFIED = "message is not modified"
+# The copy is beyond what the Bot API lets a bot change (too old to delete, deleted by the
+# reader, a kind of message that cannot be edited): the fallback goes as a new message.
+_CANNOT_TOUCH = (
+    "message to edit not found",
+    "message can't be edited",
+    "message to delete not found",
+    "message can't be deleted",
+    "message_id_invalid",
+    "message identifier is not specified",
+)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _cannot_touch(exc: TelegramError) -> bool:
+    return isinstance(exc, BadRequest) and any(m in str(exc).lower() for m in _CANNOT_TOUCH)
+
+
 def previews(recipient: Recipient, message: Outgoing) -> bool:
     """Whether Telegram may show a link preview: the chat's setting, and never for a
     correction (the preview would show the page as it is now) or a list of headlines (it
     would preview just the first)."""
-    return recipient.link_previews and message.kind not in ("correction", "digest", AWAY)
+    return recipient.link_previews and message.kind not in ("correction", "edit", "digest", AWAY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +203,103 @@ class TelegramPlatform:
         await self.bot.shutdown()
 
     async def send(self, recipient: Recipient, message: Outgoing) -> Outcome:
+        if message.kind == "edit":
+            return await self._edit_copy(recipient, message)
+        if message.kind == "retraction":
+            return await self._retract_copy(recipient, message)
+        return await self._send_new(recipient, message)
+
+    async def _edit_copy(self, recipient: Recipient, message: Outgoing) -> Outcome:
+        """A correction edited into the copy sent before; a reply to it when the copy can no
+        longer be edited. "Message is not modified" means it already says this: done."""
+        chat, copy = recipient.platform_chat_id, message.replaces_message_id
+        text = render_message(message, ZoneInfo(recipient.timezone), recipient.language)
+        if copy is not None:
+            try:
+                await self.bot.edit_message_text(
+                    text,
+                    chat_id=chat,
+                    message_id=int(copy),
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=NO_PREVIEW,
+                )
+            except TelegramError as exc:
+                if NOT_MODIFIED in str(exc).lower():
+                    return Sent(copy, EDITED)
+                if not _cannot_touch(exc):
+                    return outcome_of(exc)
+            else:
+                return Sent(copy, EDITED)
+        return await self._reply(chat, copy, text, REPLIED)
+
+    async def _retract_copy(self, recipient: Recipient, message: Outgoing) -> Outcome:
+        """The copy deleted while the Bot API allows it (48 hours in private chats and
+        groups); past that it is edited into a short notice, or, failing that, the notice
+        goes as a reply to it."""
+        chat, copy = recipient.platform_chat_id, message.replaces_message_id
+        notice = render_retraction(message, recipient.language)
+        await self._delete_related(chat, message.related_message_ids)
+        if copy is None:
+            return await self._reply(chat, None, notice, REPLACED)
+        try:
+            await self.bot.delete_message(chat_id=chat, message_id=int(copy))
+        except TelegramError as exc:
+            if "message to delete not found" in str(exc).lower():
+                return Sent(copy, DELETED)  # gone already: the reader deleted it
+            if not _cannot_touch(exc):
+                return outcome_of(exc)
+        else:
+            return Sent(copy, DELETED)
+        try:
+            await self.bot.edit_message_text(
+                notice, chat_id=chat, message_id=int(copy), parse_mode=ParseMode.HTML
+            )
+        except TelegramError as exc:
+            if NOT_MODIFIED in str(exc).lower():
+                return Sent(copy, REPLACED)
+            if not _cannot_touch(exc):
+                return outcome_of(exc)
+            return await self._reply(chat, copy, notice, REPLACED)
+        return Sent(copy, REPLACED)
+
+    async def _delete_related(self, chat: str, ids: tuple[str, ...]) -> None:
+        """The corrections sent as replies go with a retracted copy: deleteMessages takes up
+        to 100 of one chat at once and skips what it may not delete (those stay: they say
+        what was corrected, and the copy itself gets the notice)."""
+        for start in range(0, len(ids), 100):
+            try:
+                await self.bot.delete_messages(chat, [int(i) for i in ids[start : start + 100]])
+            except TelegramError as exc:
+                log.info("telegram: could not delete corrections in chat=%s: %s", chat, exc)
+
+    async def _reply(self, chat: str, copy: str | None, text: str, how: str) -> Outcome:
+        try:
+            sent = await self.bot.send_message(
+                chat_id=chat,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+                reply_parameters=None
+                if copy is None
+                else ReplyParameters(message_id=int(copy), allow_sending_without_reply=True),
+            )
+        except TelegramError as exc:
+            return outcome_of(exc)
+        return Sent(str(sent.message_id), how)
+
+    async def edit_notice(self, chat_id: str, message_id: str | None, text: str) -> Outcome:
+        """Rewrite a plain text message (an editor's progress); its buttons go."""
+        if message_id is None:
+            return await self._reply(chat_id, None, text, EDITED)
+        try:
+            await self.bot.edit_message_text(text, chat_id=chat_id, message_id=int(message_id))
+        except TelegramError as exc:
+            if NOT_MODIFIED in str(exc).lower():
+                return Sent(message_id, EDITED)
+            return outcome_of(exc)
+        return Sent(message_id, EDITED)
+
+    async def _send_new(self, recipient: Recipient, message: Outgoing) -> Outcome:
         body = _body(message, recipient.timezone, recipient.language, previews(recipient, message))
         # Posted through the bot's own BaseRequest, so the transport, the timeouts and the
         # mapping of Telegram's answers onto PTB's errors (RetryAfter, ChatMigrated,

@@ -50,7 +50,8 @@ def one_line(text: str, limit: int) -> str:
 def link(url: str, text: str) -> str:
     """``text`` (already HTML) linked to ``url``, or left unlinked when the URL is too long."""
     href = html.escape(url, quote=True)
-    if len(href.encode("utf-8")) > MAX_HREF_BYTES:
+    if len(href.encode("utf-8")) > MAX_HREF_BYTES or not url.startswith(("http://", "https://")):
+        # Telegram refuses other schemes; breaking news without a page has a urn: address
         return text
     return f'<a href="{href}">{text}</a>'
 
@@ -119,6 +120,12 @@ def render_digest(body: DigestBody, language: str) -> str:
         if len(text.encode("utf-8")) <= MAX_BYTES and len(parsed_text(text)) <= MAX_TEXT:
             return text
     return text  # without leads and links it is under 2,500 characters, 15,000 bytes
+
+
+def render_retraction(message: Outgoing, language: str) -> str:
+    """What stands in place of a retracted copy that can no longer be deleted."""
+    title = html.escape(one_line(message.title, MAX_TITLE))
+    return f"<b>{html.escape(t(language, 'notice.retracted'))}</b>\n<s>{title}</s>"
 
 
 def render_message(message: Outgoing, zone: ZoneInfo, language: str) -> str:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import html
 from itertools import groupby
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from newsbot.conversation import ArticleCard, Button, Marks, Reply
-from newsbot.platforms.telegram_render import link, one_line
+from newsbot.conversation import ArticleCard, Button, Marks, Preview, Reply
+from newsbot.delivery.outcomes import Outgoing
+from newsbot.platforms.telegram_render import link, one_line, render_message
 
 MAX_TEXT = 4096
 MAX_RAW_BYTES = 32_768  # the message as sent, markup and entities included
@@ -80,6 +82,19 @@ def _card(card: ArticleCard) -> tuple[str, str]:
     return "\n".join(parts_html), "\n".join(parts_text)
 
 
+def render_preview(preview: Preview) -> str:
+    """The message readers will get, rendered as deliveries are."""
+    outgoing = Outgoing(
+        kind=preview.kind,
+        title=preview.title,
+        url=preview.url,
+        lead=preview.lead,
+        section=preview.section,
+        published_at=preview.published_at,
+    )
+    return render_message(outgoing, ZoneInfo(preview.zone), "ko")
+
+
 def render_reply(reply: Reply) -> str:
     """The message text; empty when the reply has nothing to show (a toast only)."""
     blocks_html: list[str] = []
@@ -92,6 +107,11 @@ def render_reply(reply: Reply) -> str:
         notice = _trim(reply.notice.strip(), MAX_NOTICE)
         blocks_html.append(html.escape(notice))
         blocks_text.append(notice)
+    if reply.preview is not None:
+        # As the delivery will render it (at most ~1,000 characters: title and lead trimmed).
+        preview = render_preview(reply.preview)
+        blocks_html.append(preview)
+        blocks_text.append(preview)
     used = units("\n\n".join(blocks_text))
     used_bytes = len("\n\n".join(blocks_html).encode("utf-8"))
     reserve = units("\n\n" + ELLIPSIS)

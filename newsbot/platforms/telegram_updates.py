@@ -45,6 +45,7 @@ def parse_message(message: Message, bot_username: str | None) -> ParsedText:
         locale=locale,
         chat_kind=_chat_kind(chat.type),
         chat_title=chat.title or chat.username or chat.full_name,
+        raw_text=text,
     )
     if not text.startswith("/"):
         return ParsedText(
@@ -70,4 +71,5 @@ def parse_press(query: CallbackQuery) -> ButtonPress | None:
         token=query.data,
         locale=locale_of(query.from_user.language_code),
         chat_kind=_chat_kind(message.chat.type),
+        message_id=str(message.message_id),
     )

@@ -225,7 +225,10 @@ async def search(
         return result
     # Re-rank on (id, published_at) only; load whole articles just for the page shown.
     rows = await session.execute(
-        select(Article.id, Article.published_at).where(Article.id.in_([i for i, _ in found]))
+        select(Article.id, Article.published_at).where(
+            Article.id.in_([i for i, _ in found]),
+            Article.retracted_at.is_(None),  # an editor took it back: never found again
+        )
     )
     published = {ident: when for ident, when in rows}
     ranked = sorted(

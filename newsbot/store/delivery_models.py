@@ -57,6 +57,8 @@ class DeliveryKind(enum.StrEnum):
     HEADLINE = "headline"
     CORRECTION = "correction"
     DIGEST = "digest"
+    EDIT = "edit"  # an editor's correction, edited into the copy sent before
+    RETRACTION = "retraction"  # an editor's retraction: the copy deleted, or replaced
 
 
 # Lower goes first: breaking before headlines before digests.
@@ -65,6 +67,8 @@ PRIORITY = {
     DeliveryKind.CORRECTION: 1,
     DeliveryKind.HEADLINE: 2,
     DeliveryKind.DIGEST: 3,
+    DeliveryKind.EDIT: 1,
+    DeliveryKind.RETRACTION: 1,
 }
 
 
@@ -110,6 +114,9 @@ class Chat(Base):
     # When the next digest falls due (UTC), kept with the settings (newsbot.digest.schedule):
     # the minute tick reads only the chats whose moment has come, through this index.
     digest_next_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The newsroom's breaking news reaches every chat but those that opted out (migration
+    # 0011e); those still get it through their own subscriptions.
+    breaking_alerts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -211,3 +218,6 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # How an edit or retraction reached the copy (migration 0011e): edited, replied,
+    # deleted, replaced. Null for everything sent as a new message.
+    settled_as: Mapped[str | None] = mapped_column(String(16))

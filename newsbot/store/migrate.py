@@ -11,7 +11,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.exc import OperationalError
 
 from newsbot.errors import StoreError
-from newsbot.store import delivery_models, inbound, models, staff  # noqa: F401  (every table in Base.metadata)
+from newsbot.store import (  # noqa: F401  (every table in Base.metadata)
+    delivery_models,
+    editorial,
+    inbound,
+    models,
+    staff,
+)
 from newsbot.store.engine import backend_name, make_sync_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

@@ -67,6 +67,8 @@ class Article(Base):
     ingested_at: Mapped[datetime]
     changed_at: Mapped[datetime]
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # An editor retracted it (migration 0011e): never listed, searched or sent again.
+    retracted_at: Mapped[datetime | None]
 
 
 class ArticleRevision(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
-from newsbot.delivery.outcomes import Outcome, Outgoing, Recipient, Sent
+from newsbot.delivery.outcomes import DELETED, EDITED, Outcome, Outgoing, Recipient, Sent
 from newsbot.delivery.pacing import Limits
 
 
@@ -17,6 +17,7 @@ class RecordingPlatform:
     scripts: dict[str, deque[Outcome | Exception]] = field(
         default_factory=lambda: defaultdict(deque)
     )
+    notices: list[tuple[str, str | None, str]] = field(default_factory=list)  # edit_notice
     _ids: int = 0
 
     def answer(self, chat: str, *outcomes: Outcome | Exception) -> None:
@@ -39,7 +40,16 @@ class RecordingPlatform:
                 return outcome
         self._ids += 1
         self.sent.append((recipient.platform_chat_id, message))
+        copy = message.replaces_message_id
+        if message.kind == "edit" and copy is not None:
+            return Sent(copy, EDITED)  # edited in place, as a platform that can would
+        if message.kind == "retraction" and copy is not None:
+            return Sent(copy, DELETED)
         return Sent(f"m{self._ids}")
+
+    async def edit_notice(self, chat_id: str, message_id: str | None, text: str) -> Outcome:
+        self.notices.append((chat_id, message_id, text))
+        return Sent(message_id)
 
     def to(self, chat: str) -> list[Outgoing]:
         return [message for target, message in self.sent if target == chat]

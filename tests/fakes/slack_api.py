@@ -72,6 +72,10 @@ class FakeSlack:
     messages: dict[tuple[str, str], Posted] = field(default_factory=dict)
     archived: set[str] = field(default_factory=set)
     missing: set[str] = field(default_factory=set)
+    # Messages past the workspace's edit window, or that the bot may not delete: chat.update
+    # answers cant_update_message, chat.delete cant_delete_message.
+    frozen: set[tuple[str, str]] = field(default_factory=set)
+    undeletable: set[tuple[str, str]] = field(default_factory=set)
     not_member: set[str] = field(default_factory=set)
     invalid_auth: bool = False
     rate_limited: int = 0  # the next N calls get 429
@@ -271,6 +275,8 @@ class FakeSlack:
         found = self._find(arguments)
         if isinstance(found, dict):
             return found
+        if (found.channel, found.ts) in self.frozen:
+            return {"ok": False, "error": "cant_update_message"}
         found.text = str(arguments.get("text", ""))
         found.blocks = arguments.get("blocks") or []
         return {"ok": True, "channel": found.channel, "ts": found.ts, "text": found.text}
@@ -279,6 +285,8 @@ class FakeSlack:
         found = self._find(arguments)
         if isinstance(found, dict):
             return found
+        if (found.channel, found.ts) in self.undeletable:
+            return {"ok": False, "error": "cant_delete_message"}
         found.deleted = True
         return {"ok": True, "channel": found.channel, "ts": found.ts}
 

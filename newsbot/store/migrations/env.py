@@ -5,7 +5,13 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from newsbot.store import delivery_models, inbound, models, staff  # noqa: F401  (registers the tables)
+from newsbot.store import (  # noqa: F401  (registers the tables)
+    delivery_models,
+    editorial,
+    inbound,
+    models,
+    staff,
+)
 from newsbot.store.base import Base
 from newsbot.store.migrate import include_object
 

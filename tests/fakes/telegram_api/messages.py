@@ -1,6 +1,13 @@
 """The bot's messages: sendMessage (and the ways it is told to fail), editMessageText,
-editMessageReplyMarkup, deleteMessage, and answerCallbackQuery for buttons on them. Each
-message is kept as it is now, after edits."""
+editMessageReplyMarkup, deleteMessage(s), and answerCallbackQuery for buttons on them. Each
+message is kept as it is now, after edits.
+
+Telegram's rules for taking a message back, as the fake keeps them: a bot may delete its own
+messages in private chats and groups for 48 hours (``age_messages`` moves them past that);
+after that deleteMessage says "message can't be deleted for everyone", while editing has no
+such limit. deleteMessages takes 1-100 ids of one chat, skips those it cannot delete, and
+answers True all the same.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,8 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
 )
+DELETE_WINDOW = 48 * 3600
+CANT_DELETE = "Bad Request: message can't be deleted for everyone"
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
@@ -85,10 +94,48 @@ class MessageMethods(TelegramState):
     def _edit_markup(self, fields: dict[str, str]) -> web.Response:
         return self._edit(fields, text=False)
 
+    def age_messages(self, seconds: float, chat: int | str | None = None) -> None:
+        """Make the bot's messages (in one chat, or all) ``seconds`` older."""
+        for (where, _), message in self._messages.items():
+            if chat is None or where == str(chat):
+                message["date"] -= int(seconds)
+
+    def delete_for_everyone(self, chat: int | str, message_id: int) -> None:
+        """The message is gone as if deleted in the app: edits and deletes no longer find it."""
+        del self._messages[(str(chat), message_id)]
+
+    def _deletable(self, key: tuple[str, int]) -> str | None:
+        """Why this message cannot be deleted, or None."""
+        message = self._messages.get(key)
+        if message is None:
+            return "Bad Request: message to delete not found"
+        kind = message["chat"].get("type")
+        if kind != "channel" and time.time() - message["date"] > DELETE_WINDOW:
+            return CANT_DELETE
+        return None
+
     def _delete(self, fields: dict[str, str]) -> web.Response:
         key = (fields.get("chat_id", ""), int(fields.get("message_id") or 0))
-        if self._messages.pop(key, None) is None:
-            return error(400, "Bad Request: message to delete not found")
+        if fields.get("chat_id", "") in self.missing:
+            return error(400, "Bad Request: chat not found")
+        if (problem := self._deletable(key)) is not None:
+            return error(400, problem)
+        del self._messages[key]
+        self.deleted.append(key)
+        return ok(True)
+
+    def _delete_many(self, fields: dict[str, str]) -> web.Response:
+        chat = fields.get("chat_id", "")
+        ids = decoded(fields.get("message_ids")) or []
+        if not 1 <= len(ids) <= 100:
+            return error(400, "Bad Request: too many messages to delete")
+        if chat in self.missing:
+            return error(400, "Bad Request: chat not found")
+        for message_id in ids:
+            key = (chat, int(message_id))
+            if self._deletable(key) is None:
+                del self._messages[key]
+                self.deleted.append(key)
         return ok(True)
 
     def _answer_query(self, fields: dict[str, str]) -> web.Response:

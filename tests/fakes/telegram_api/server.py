@@ -61,6 +61,7 @@ class FakeTelegram(
         "editMessageText": MessageMethods._edit_text,
         "editMessageReplyMarkup": MessageMethods._edit_markup,
         "deleteMessage": MessageMethods._delete,
+        "deleteMessages": MessageMethods._delete_many,
         "answerCallbackQuery": MessageMethods._answer_query,
         "getChatMember": ChatMethods._get_chat_member,
         "getChat": ChatMethods._get_chat,

@@ -40,6 +40,7 @@ class TelegramState:
     webhook_url: str = ""
     webhook_secret: str | None = None
     allowed_updates: list[str] | None = None
+    deleted: list[tuple[str, int]] = field(default_factory=list)  # (chat, message id)
     _message_id: int = 0
     _sends: int = 0
     _update_id: int = 100
