@@ -96,7 +96,7 @@ async def test_breaking_news_asked_step_by_step_reaches_every_chat_once(
 
     assert "제목" in asked[0] and "리드" in asked[1] and "주소" in asked[2]
     assert "분야" in asked[3]
-    assert "미리보기" in preview and "[속보] 시청 앞 도로 통제" in preview
+    assert "미리보기" in preview and "🔴 속보 시청 앞 도로 통제" in preview
     assert "오후 3시부터" in preview
     assert "보내기 시작" in sending
     assert "이미 처리" in again
@@ -245,5 +245,5 @@ async def test_a_one_line_command_may_break_its_line_after_the_command_word(app:
     breaking = await d.say("/breaking\n새벽 강풍 | 간판 추락 주의")
     correction = await d.say("/correct 1\n새 제목 | 새 리드")
 
-    assert "미리보기" in breaking and "[속보] 새벽 강풍" in breaking
+    assert "미리보기" in breaking and "🔴 속보 새벽 강풍" in breaking
     assert "정정 미리보기" in correction and "[정정] 새 제목" in correction
