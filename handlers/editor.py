@@ -36,7 +36,14 @@ from newsbot.delivery.editorial import (
 from newsbot.i18n import t
 from newsbot.store.audit import record
 from newsbot.store.delivery_models import DeliveryKind
-from newsbot.store.editorial import Action, DraftState, EditorDraft, Step
+from newsbot.store.editorial import (
+    Action,
+    DraftState,
+    EditorDraft,
+    Step,
+    find_article,
+    find_draft,
+)
 from newsbot.store.models import Article
 
 PREFIX = "ed"
@@ -119,7 +126,7 @@ class Editorial:
             return Reply(header=t(locale, "editor.needs_id"))
         article_id = int(command.args[0])
         async with self.context.sessions() as session:
-            article = await session.get(Article, article_id)
+            article = await find_article(session, article_id)
             if article is None:
                 return Reply(header=t(locale, "editor.no_article", id=article_id))
             if article.retracted_at is not None:
@@ -209,7 +216,7 @@ class Editorial:
             return Reply(
                 header=t(locale, "editor.preview"), preview=preview, buttons=(send, cancel)
             )
-        article = article or await session.get(Article, draft.article_id or 0)
+        article = article or await find_article(session, draft.article_id or 0)
         assert article is not None
         copies = len(await sent_copies(session, article.id))
         kind = "edit" if draft.action is Action.CORRECT else "headline"
@@ -241,7 +248,7 @@ class Editorial:
 
     async def _skip(self, press: ButtonPress, draft_id: int) -> Reply:
         async with self.context.sessions() as session:
-            draft = await session.get(EditorDraft, draft_id)
+            draft = await find_draft(session, draft_id)
             if draft is None or draft.state is not DraftState.OPEN or draft.step is Step.PREVIEW:
                 return Reply(toast=t(press.locale, "editor.already"))
             draft.step = _NEXT[(draft.action, draft.step)]
@@ -252,7 +259,7 @@ class Editorial:
     async def _cancel(self, press: ButtonPress, draft_id: int) -> Reply:
         now = self.context.clock.now()
         async with self.context.sessions() as session:
-            draft = await session.get(EditorDraft, draft_id)
+            draft = await find_draft(session, draft_id)
             if draft is None or draft.state is not DraftState.OPEN:
                 return Reply(toast=t(press.locale, "editor.already"))
             draft.state = DraftState.CANCELLED
@@ -271,7 +278,7 @@ class Editorial:
     async def _send(self, press: ButtonPress, draft_id: int) -> Reply:
         locale, now = press.locale, self.context.clock.now()
         async with self.context.sessions() as session:
-            draft = await session.get(EditorDraft, draft_id)
+            draft = await find_draft(session, draft_id)
             if draft is None:
                 return Reply(toast=t(locale, "button.stale"))
             if draft.state is DraftState.OPEN and draft.expires_at <= now:
@@ -289,7 +296,7 @@ class Editorial:
                     return Reply(toast=t(locale, "editor.url_taken"))
                 article_id, revision = published, 0
             else:
-                article = await session.get(Article, draft.article_id or 0)
+                article = await find_article(session, draft.article_id or 0)
                 if article is None or article.retracted_at is not None:
                     await session.rollback()
                     return Reply(toast=t(locale, "editor.already"))

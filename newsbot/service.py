@@ -283,12 +283,7 @@ class Service:
         loops.append(self._loop("progress", progress_step, PROGRESS_IDLE))
 
         async def stop_frontends() -> None:
-            while started:
-                frontend = started.pop()
-                try:
-                    await frontend.stop()
-                except Exception:
-                    log.exception("stopping %s failed", type(frontend).__name__)
+            await _stop_all(started)
 
         async def lead_step() -> bool:
             # The timed jobs and the readers follow the lock. Readers are served by the leader

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import ColumnElement, CursorResult, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.delivery.outbox import DELIVERIES, ids_in
@@ -77,25 +77,44 @@ async def prune_settled(
     if horizon is None:
         return 0
     ids = DELIVERIES.c.id
+    return await delete_in_chunks(
+        sessions,
+        DELIVERIES,
+        ids,
+        lambda after: [
+            ids > after,
+            ids <= horizon,
+            DELIVERIES.c.state.in_(SETTLED),
+            DELIVERIES.c.created_at < before,
+        ],
+        chunk=chunk,
+        stop=stop,
+    )
+
+
+async def delete_in_chunks(
+    sessions: async_sessionmaker[AsyncSession],
+    table: Table,
+    ids: ColumnElement[int],
+    conditions: Callable[[int], list[ColumnElement[bool]]],
+    *,
+    chunk: int,
+    stop: Callable[[], bool],
+) -> int:
+    """Delete the rows meeting ``conditions(after)``, walking the primary key ``chunk`` rows
+    to a transaction, so writers wait for one short delete at a time; returns how many.
+    ``stop`` is asked between chunks."""
     deleted, after = 0, 0
     while True:
         async with sessions() as session:
             batch = list(
                 await session.scalars(
-                    select(ids)
-                    .where(
-                        ids > after,
-                        ids <= horizon,
-                        DELIVERIES.c.state.in_(SETTLED),
-                        DELIVERIES.c.created_at < before,
-                    )
-                    .order_by(ids)
-                    .limit(chunk)
+                    select(ids).where(*conditions(after)).order_by(ids).limit(chunk)
                 )
             )
             if batch:
                 result = await session.execute(
-                    delete(DELIVERIES).where(ids_in(session, ids, batch)),
+                    delete(table).where(ids_in(session, ids, batch)),
                     execution_options={"preserve_rowcount": True},
                 )
                 await session.commit()

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import CursorResult, Table, delete, exists, select
+from sqlalchemy import Table, exists
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from newsbot.delivery.outbox import DELIVERIES, ids_in
+from newsbot.delivery.outbox import DELIVERIES
+from newsbot.delivery.retention import delete_in_chunks
 from newsbot.store.delivery_models import Digest
 
 DIGESTS = cast(Table, Digest.__table__)
@@ -31,29 +32,16 @@ async def prune_digests(
     stop: Callable[[], bool] = lambda: False,
 ) -> int:
     """Delete digests written before ``before`` that no delivery names; returns how many."""
-    deleted, after = 0, 0
     ids = DIGESTS.c.id
-    while True:
-        async with sessions() as session:
-            batch = list(
-                await session.scalars(
-                    select(ids)
-                    .where(
-                        ids > after,
-                        DIGESTS.c.created_at < before,
-                        ~exists().where(DELIVERIES.c.digest_id == ids),
-                    )
-                    .order_by(ids)
-                    .limit(chunk)
-                )
-            )
-            if batch:
-                result = await session.execute(
-                    delete(DIGESTS).where(ids_in(session, ids, batch)),
-                    execution_options={"preserve_rowcount": True},
-                )
-                await session.commit()
-                deleted += cast(CursorResult[tuple[()]], result).rowcount
-        if len(batch) < chunk or stop():
-            return deleted
-        after = batch[-1]
+    return await delete_in_chunks(
+        sessions,
+        DIGESTS,
+        ids,
+        lambda after: [
+            ids > after,
+            DIGESTS.c.created_at < before,
+            ~exists().where(DELIVERIES.c.digest_id == ids),
+        ],
+        chunk=chunk,
+        stop=stop,
+    )

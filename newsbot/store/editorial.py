@@ -19,9 +19,11 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from newsbot.store.base import Base, text_enum
+from newsbot.store.models import Article
 
 # The source of the articles editors write in the chat. Breaking news from it goes to every
 # active chat, not only to subscribers (newsbot.delivery.matcher).
@@ -109,3 +111,13 @@ class AuditEntry(Base):
     article_id: Mapped[int | None] = mapped_column(Integer)
     copies: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+async def find_draft(session: AsyncSession, draft_id: int) -> EditorDraft | None:
+    """An editor's exchange by the id its buttons carry."""
+    return await session.get(EditorDraft, draft_id)
+
+
+async def find_article(session: AsyncSession, article_id: int) -> Article | None:
+    """The article an editor names by id (``/correct 123``); None when there is none."""
+    return await session.get(Article, article_id) if article_id > 0 else None
