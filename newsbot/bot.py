@@ -235,6 +235,11 @@ def build_bot(
         poll_settings=PollSettings.of(settings),
         pacers=pacers,
     )
+    if server is not None:
+        breakers = service.dispatcher.breakers
+        server.health = lambda: {
+            "platforms": {name: breaker.describe() for name, breaker in breakers.items()}
+        }
     return Bot(
         app=app,
         analyzer=analyzer,

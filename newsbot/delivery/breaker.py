@@ -51,6 +51,17 @@ class Breaker:
     def is_open(self) -> bool:
         return self.opened_at is not None
 
+    def describe(self) -> dict[str, object]:
+        """The platform's state as /healthz shows it."""
+        if self.opened_at is None:
+            return {"state": "up"}
+        return {
+            "state": "down",
+            "down_seconds": round(self.monotonic() - self.opened_at),
+            "waiting": self.waited,
+            "error": self.last_error,
+        }
+
     def admit(self) -> float:
         """0 when a message may be sent now (the breaker is closed, or this is the probe);
         otherwise how long it should wait before it is tried again."""

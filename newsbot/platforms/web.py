@@ -46,6 +46,8 @@ class HttpServer:
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
         self.paths: list[str] = ["/healthz"]
+        # What /healthz adds about the bot (each platform's state); set by the composition root.
+        self.health: Callable[[], dict[str, object]] | None = None
 
     def route(self, method: str, path: str, handler: Handler) -> None:
         self.app.router.add_route(method, path, handler)
@@ -74,6 +76,7 @@ class HttpServer:
             await self._runner.cleanup()
             self._runner = None
 
-    @staticmethod
-    async def _healthz(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
+    async def _healthz(self, _: web.Request) -> web.Response:
+        """200 while the process serves; what it knows of each platform beside (a platform
+        that is down is paused, not a failure of this process)."""
+        return web.json_response({"ok": True, **(self.health() if self.health else {})})

@@ -106,3 +106,21 @@ def test_the_operator_hears_once_when_it_opens_every_five_minutes_and_once_when_
     ]
     assert warnings[3].startswith("telegram: back after 12 min 1 s;")
     assert len(warnings) == 4
+
+
+def test_healthz_describes_a_platform_up_or_down_since_when() -> None:
+    ticker = Ticker()
+    it = breaker(ticker)
+    assert it.describe() == {"state": "up"}
+    for chat in "abc":
+        it.record(chat, DOWN)
+    ticker.now += 90
+    it.admit()
+    it.admit()
+
+    assert it.describe() == {
+        "state": "down",
+        "down_seconds": 90,
+        "waiting": 1,
+        "error": "502 Bad Gateway",
+    }
