@@ -152,6 +152,7 @@ async def load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> lis
                 revision=row.revision,
                 replaces_message_id=replaces,
                 related_message_ids=also_sent,
+                is_breaking=article.is_breaking,
             )
             if replaces is None:
                 messages[key] = message

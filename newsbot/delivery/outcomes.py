@@ -137,6 +137,9 @@ class Outgoing:
     # For retractions: the other messages this chat got about the article (corrections sent
     # as replies), taken back with it (Telegram: deleteMessages, up to 100 at once).
     related_message_ids: tuple[str, ...] = ()
+    # A breaking story sent as an ordinary headline (one of the latest few a new subscriber
+    # gets): no alert, but it keeps its 🔴 mark.
+    is_breaking: bool = False
 
     @property
     def total(self) -> int:

@@ -59,7 +59,7 @@ def render(message: Outgoing, zone: ZoneInfo, language: str = "ko") -> str:
         if message.more:
             lines.append(f"  {t(language, 'away.more', count=message.more)}")
         return "\n".join(lines)
-    label, title = labelled(message.kind, message.title, language)
+    label, title = labelled(message.kind, message.title, language, is_breaking=message.is_breaking)
     return f"{label + ' ' if label else ''}{title}\n    {_line(newest, zone)}"
 
 

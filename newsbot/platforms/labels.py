@@ -20,8 +20,13 @@ _MARKS = {
 }
 
 
-def labelled(kind: str, title: str, language: str) -> tuple[str | None, str]:
-    """(the label for this kind of message or None, the title without a duplicate mark)."""
+def labelled(
+    kind: str, title: str, language: str, *, is_breaking: bool = False
+) -> tuple[str | None, str]:
+    """(the label for this kind of message or None, the title without a duplicate mark). A
+    breaking story sent as a headline keeps the breaking mark."""
+    if kind == "headline" and is_breaking:
+        kind = "breaking"
     if kind not in LABELLED:
         return None, title
     mark = _MARKS[kind]

@@ -142,7 +142,9 @@ def render_headline(message: Outgoing, zone: ZoneInfo, language: str = "ko") -> 
     """
     when = _when(message.published_at, zone)
     section = fit(message.section or "", MAX_SECTION_NAME)
-    label, title_text = labelled(message.kind, message.title, language)
+    label, title_text = labelled(
+        message.kind, message.title, language, is_breaking=message.is_breaking
+    )
     meta = " · ".join(part for part in (label, section, when) if part)
     title = fit(title_text, MAX_TITLE)
     headline = _headline(message.url, title)

@@ -59,7 +59,9 @@ def link(url: str, text: str) -> str:
 def render_headline(message: Outgoing, zone: ZoneInfo, language: str = "ko") -> str:
     when = message.published_at.astimezone(zone).strftime("%m-%d %H:%M")
     section = one_line(message.section, MAX_SECTION) if message.section else None
-    label, title_text = labelled(message.kind, message.title, language)
+    label, title_text = labelled(
+        message.kind, message.title, language, is_breaking=message.is_breaking
+    )
     meta = " · ".join(part for part in (label, section, when) if part)
     title = html.escape(one_line(title_text, MAX_TITLE))
     parts = [html.escape(meta), f"<b>{link(message.url, title)}</b>"]

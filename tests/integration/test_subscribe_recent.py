@@ -100,10 +100,10 @@ async def test_the_queued_headlines_go_out_in_order_as_headlines(app: App) -> No
 
     await dispatcher.run_once()
 
-    assert [(m.kind, m.title) for m in platform.to("reader")] == [
-        ("headline", "소식 2"),
-        ("headline", "소식 3"),
-        ("headline", "소식 4"),  # old breaking news is no alert any more
+    assert [(m.kind, m.title, m.is_breaking) for m in platform.to("reader")] == [
+        ("headline", "소식 2", False),
+        ("headline", "소식 3", False),
+        ("headline", "소식 4", True),  # old breaking news is no alert, but keeps its 🔴
     ]
 
 

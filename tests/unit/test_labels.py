@@ -43,3 +43,10 @@ def test_every_platform_shows_the_mark_once_in_the_chats_language() -> None:
     assert telegram.startswith("🔴 Breaking · 행정") and "[속보]" not in telegram
     assert slack.count("속보") == 1 and "🔴 속보" in slack
     assert console.startswith("🔴 속보 성남시청 정전")
+
+
+def test_a_breaking_story_sent_as_a_headline_keeps_its_mark() -> None:
+    assert labelled("headline", "[속보] 지난 속보", "ko", is_breaking=True) == (
+        "🔴 속보",
+        "지난 속보",
+    )
