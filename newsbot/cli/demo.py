@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -10,6 +11,7 @@ import click
 
 from newsbot.app import App
 from newsbot.cli.ingest import describe
+from newsbot.cli.live_demo import live
 from newsbot.cli.output import articles_table, console
 from newsbot.cli.root import run_with_app, settings_of
 from newsbot.config import mask_url
@@ -35,12 +37,20 @@ def samples_dir() -> Path:
     show_default=True,
     help="Headlines to show in each list (the seed's box shows 7).",
 )
+@click.option(
+    "--script/--live",
+    default=None,
+    help="Play a short scripted conversation and exit (the default when stdin is not a "
+    "terminal), or talk to the bot yourself.",
+)
 @click.pass_context
-def demo(ctx: click.Context, limit: int) -> None:
-    """Import the bundled sample articles, feed and views; show the latest and most viewed.
+def demo(ctx: click.Context, limit: int, script: bool | None) -> None:
+    """Import the bundled samples, show the latest and most viewed, then run the bot live
+    with this terminal as a chat (the console platform).
 
     Safe to run again: the second run finds every article unchanged.
     """
+    scripted = script if script is not None else not sys.stdin.isatty()
     zone = settings_of(ctx).zone
     samples = samples_dir()
     out = console()
@@ -58,19 +68,20 @@ def demo(ctx: click.Context, limit: int) -> None:
             out.print()
             out.print(articles_table("최신 뉴스 (latest)", latest, zone))
             last_day = await latest_view_day(session)
-            if last_day is None:
-                return
-            first_day = last_day - timedelta(days=6)
-            ranked = await most_viewed(session, first_day=first_day, last_day=last_day, limit=limit)
-            out.print()
-            out.print(
-                articles_table(
-                    f"가장 많이 본 뉴스 (most viewed {first_day} – {last_day})",
-                    [r.article for r in ranked],
-                    zone,
-                    views=[r.views for r in ranked],
+            if last_day is not None:
+                first_day = last_day - timedelta(days=6)
+                ranked = await most_viewed(
+                    session, first_day=first_day, last_day=last_day, limit=limit
                 )
-            )
+                out.print()
+                out.print(
+                    articles_table(
+                        f"가장 많이 본 뉴스 (most viewed {first_day} – {last_day})",
+                        [r.article for r in ranked],
+                        zone,
+                        views=[r.views for r in ranked],
+                    )
+                )
             for query in DEMO_QUERIES:
                 found = await search(
                     session, default_analyzer(), query, now=app.clock.now(), limit=3
@@ -83,6 +94,9 @@ def demo(ctx: click.Context, limit: int) -> None:
                         zone,
                     )
                 )
+
+        out.print()
+        await live(app, samples, script=scripted)
 
     run_with_app(ctx, work)
     click.echo(f"\nstore: {mask_url(settings_of(ctx).database_url)}")
