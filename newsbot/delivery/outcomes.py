@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
+from newsbot.conversation import Preview
 from newsbot.delivery.pacing import Limits
 
 # How an edit or a retraction reached the copy sent before (Sent.how, stored per row).
@@ -140,6 +141,18 @@ class Outgoing:
     # A breaking story sent as an ordinary headline (one of the latest few a new subscriber
     # gets): no alert, but it keeps its 🔴 mark.
     is_breaking: bool = False
+
+    @classmethod
+    def of_preview(cls, preview: Preview) -> Outgoing:
+        """What an editor's preview stands for, rendered as its deliveries will be."""
+        return cls(
+            kind=preview.kind,
+            title=preview.title,
+            url=preview.url,
+            lead=preview.lead,
+            section=preview.section,
+            published_at=preview.published_at,
+        )
 
     @property
     def total(self) -> int:

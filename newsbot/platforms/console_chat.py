@@ -61,14 +61,7 @@ def render_card(card: ArticleCard) -> str:
 
 def render_preview(preview: Preview) -> str:
     """What the console platform would print for it."""
-    outgoing = Outgoing(
-        kind=preview.kind,
-        title=preview.title,
-        url=preview.url,
-        lead=preview.lead,
-        section=preview.section,
-        published_at=preview.published_at,
-    )
+    outgoing = Outgoing.of_preview(preview)
     text = render(outgoing, ZoneInfo(preview.zone))
     return f"{text}\n    {preview.lead}" if preview.lead else text
 

@@ -84,14 +84,7 @@ def _card(card: ArticleCard) -> tuple[str, str]:
 
 def render_preview(preview: Preview) -> str:
     """The message readers will get, rendered as deliveries are."""
-    outgoing = Outgoing(
-        kind=preview.kind,
-        title=preview.title,
-        url=preview.url,
-        lead=preview.lead,
-        section=preview.section,
-        published_at=preview.published_at,
-    )
+    outgoing = Outgoing.of_preview(preview)
     return render_message(outgoing, ZoneInfo(preview.zone), "ko")
 
 
