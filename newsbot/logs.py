@@ -5,16 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
-# Libraries that log request URLs (Telegram's URLs carry the bot token), and APScheduler,
-# which logs every run of every job at INFO (the digest tick: twice a minute).
-_QUIET_LOGGERS = (
-    "httpx",
-    "httpcore",
-    "aiohttp.access",
-    "telegram.ext.Updater",
-    "alembic",
-    "apscheduler",
-)
+# Libraries that log request URLs: Telegram's URLs carry the bot token.
+_QUIET_LOGGERS = ("httpx", "httpcore", "aiohttp.access", "telegram.ext.Updater", "alembic")
 
 
 def setup_logging(level: str = "INFO") -> None:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import logging
 import random
 import sys
 from collections.abc import AsyncIterator
@@ -115,6 +116,18 @@ async def newsroom(app: App, stories: list[Story], every: float) -> None:
 
 
 async def live(app: App, samples: Path, *, script: bool) -> None:
+    # The terminal is a chat here: APScheduler's line for every run of every job (the
+    # digest tick's, twice a minute) would run through the conversation.
+    scheduler_log = logging.getLogger("apscheduler")
+    level = scheduler_log.level
+    scheduler_log.setLevel(logging.WARNING)
+    try:
+        await _live(app, samples, script=script)
+    finally:
+        scheduler_log.setLevel(level)
+
+
+async def _live(app: App, samples: Path, *, script: bool) -> None:
     async with app.sessions() as session:
         await appoint(session, "console", CONSOLE_USER, Role.EDITOR, now=app.clock.now(), by="demo")
         await session.commit()
