@@ -26,16 +26,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, update
 
-from bench.stores import fresh_store
+from bench.stores import app_with_readers, fresh_store
 from newsbot import event_loop
-from newsbot.app import open_app
-from newsbot.clock import SystemClock
-from newsbot.config import Settings
 from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.pacing import Limits, Pacer
 from newsbot.platforms.telegram import TelegramPlatform
-from newsbot.store import migrate
 from newsbot.store.articles import store_drafts
 from newsbot.store.delivery_models import (
     PRIORITY,
@@ -49,7 +45,6 @@ from newsbot.store.drafts import ArticleDraft
 from newsbot.store.editorial import NEWSROOM_SOURCE
 from newsbot.store.models import Article
 from newsbot.text.analyzer import default_analyzer
-from tests.bulk import add_chats_taking_all_news
 from tests.fakes.telegram_api import TOKEN
 
 WARM_UP = 2.0  # seconds the backlog is sent before the breaking news arrives
@@ -67,14 +62,9 @@ def article(title: str, source: str) -> ArticleDraft:
 
 
 async def run(url: str, chats: int, backlog: int, port: int, rate: float) -> dict[str, float]:
-    migrate.upgrade(url)
-    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
-    async with open_app(settings, clock=SystemClock()) as app:
+    async with app_with_readers(url, chats) as app:
         now = app.clock.now()
         async with app.sessions() as session:
-            await add_chats_taking_all_news(
-                session, "telegram", (str(10**6 + n) for n in range(chats)), now=now
-            )
             headlines = math.ceil(backlog / chats)
             await store_drafts(
                 session, [article(f"기사 {n}", "b") for n in range(headlines)], now=now

@@ -26,20 +26,15 @@ import time
 import uuid
 from datetime import timedelta
 
-from bench.stores import fresh_store
+from bench.stores import app_with_readers, fresh_store
 from newsbot import event_loop
-from newsbot.app import open_app
-from newsbot.clock import SystemClock
-from newsbot.config import Settings
 from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
 from newsbot.delivery.matcher import match_pending
 from newsbot.delivery.pacing import Limits, Pacer
 from newsbot.platforms.telegram import TelegramPlatform
-from newsbot.store import migrate
 from newsbot.store.articles import store_drafts
 from newsbot.store.drafts import ArticleDraft
 from newsbot.text.analyzer import default_analyzer
-from tests.bulk import add_chats_taking_all_news
 from tests.fakes.telegram_api import TOKEN
 
 UNLIMITED = Limits(overall_per_second=1e9, per_chat_per_second=1e9, per_group_per_minute=1e9)
@@ -51,15 +46,8 @@ def cpu_seconds() -> float:
 
 
 async def run(url: str, chats: int, port: int, transport: str, limits: Limits) -> dict[str, float]:
-    migrate.upgrade(url)
-    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
-    async with open_app(settings, clock=SystemClock()) as app:
+    async with app_with_readers(url, chats) as app:
         now = app.clock.now()
-        async with app.sessions() as session:
-            await add_chats_taking_all_news(
-                session, "telegram", (str(10**6 + n) for n in range(chats)), now=now
-            )
-            await session.commit()
         platform = TelegramPlatform(
             TOKEN, api_url=f"http://127.0.0.1:{port}/bot", limits=limits, transport=transport
         )

@@ -34,7 +34,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from bench.stores import fresh_store
+from bench.stores import fresh_store, stores_to_run
 from newsbot.app import open_app
 from newsbot.clock import SystemClock
 from newsbot.config import Settings
@@ -177,11 +177,7 @@ def main() -> None:
         "--spacing", type=float, nargs=2, default=(1.2, 1.7), metavar=("MIN", "MAX")
     )
     args = parser.parse_args()
-    stores = [args.only] if args.only else ["sqlite", "postgresql"]
-    if "postgresql" in stores and not args.postgres:
-        if args.only:
-            parser.error("--only postgresql needs --postgres URL (or NEWSBOT_TEST_POSTGRES_URL)")
-        stores.remove("postgresql")
+    stores = stores_to_run(parser, args.only, args.postgres)
     rows = []
     for store in stores:
         with (

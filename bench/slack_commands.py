@@ -35,7 +35,7 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
-from bench.stores import fresh_store
+from bench.stores import fresh_store, stores_to_run
 from newsbot.app import open_app
 from newsbot.clock import SystemClock
 from newsbot.config import Settings
@@ -174,11 +174,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("NEWSBOT_TEST_POSTGRES_URL"))
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
-    stores = [args.only] if args.only else ["sqlite", "postgresql"]
-    if "postgresql" in stores and not args.postgres:
-        if args.only:
-            parser.error("--only postgresql needs --postgres URL (or NEWSBOT_TEST_POSTGRES_URL)")
-        stores.remove("postgresql")
+    stores = stores_to_run(parser, args.only, args.postgres)
     rows = []
     for store in stores:
         with (

@@ -3,13 +3,20 @@ database created for one run on the server an admin URL points at and dropped af
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import psycopg
 from sqlalchemy.engine import make_url
+
+from newsbot.app import App, open_app
+from newsbot.clock import SystemClock
+from newsbot.config import Settings
+from newsbot.store import migrate
+from tests.bulk import add_chats_taking_all_news
 
 
 @contextlib.contextmanager
@@ -38,3 +45,30 @@ def fresh_store(store: str, admin: str | None, prefix: str) -> Iterator[str]:
         raise ValueError("a PostgreSQL store needs an admin URL (--postgres)")
     with postgres_database(admin, prefix) as url:
         yield url
+
+
+def stores_to_run(
+    parser: argparse.ArgumentParser, only: str | None, postgres: str | None
+) -> list[str]:
+    """The stores a bench measures: ``--only`` one, else both, PostgreSQL when it has a URL."""
+    stores = [only] if only else ["sqlite", "postgresql"]
+    if "postgresql" in stores and not postgres:
+        if only:
+            parser.error("--only postgresql needs --postgres URL (or NEWSBOT_TEST_POSTGRES_URL)")
+        stores.remove("postgresql")
+    return stores
+
+
+@contextlib.asynccontextmanager
+async def app_with_readers(url: str, chats: int) -> AsyncIterator[App]:
+    """The store at ``url`` migrated and opened on the real clock, with ``chats`` Telegram
+    chats (ids 1,000,000 on) taking all news, committed."""
+    migrate.upgrade(url)
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    async with open_app(settings, clock=SystemClock()) as app:
+        async with app.sessions() as session:
+            await add_chats_taking_all_news(
+                session, "telegram", (str(10**6 + n) for n in range(chats)), now=app.clock.now()
+            )
+            await session.commit()
+        yield app
