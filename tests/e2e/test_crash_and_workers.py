@@ -41,6 +41,29 @@ from tests.processes import NEWSBOT, start, stop
 IN_FLIGHT = UNSTORED_MAX * DispatchSettings(owner="").batches_in_flight
 
 
+async def killed_and_restarted(
+    env: dict[str, str],
+    cwd: Path,
+    fake: FakeTelegram,
+    chats: list[str],
+    *,
+    after: int,
+    within: tuple[float, float],
+) -> tuple[int, Counter[str], bytes]:
+    """`newsbot run` killed with SIGKILL once ``after`` messages went out, then run again
+    until every chat has its message: (sent at the kill, what each chat got, the restart's
+    stderr). ``within``: seconds allowed for the kill, then for the rest."""
+    first = await start("run", env, cwd)
+    await wait_for(lambda: len(fake.delivered()) >= after, within[0])
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    at_kill = len(fake.delivered())
+    second = await start("run", env, cwd)
+    await wait_for(lambda: set(chats) <= {r["chat_id"] for r in fake.delivered()}, within[1])
+    err = await stop(second)
+    return at_kill, Counter(r["chat_id"] for r in fake.delivered()), err
+
+
 @pytest.fixture(autouse=True)
 def on_the_real_clock(clock: FixedClock) -> None:
     """The processes run on the real clock: what the test stores is dated by it too (a row
@@ -277,17 +300,9 @@ async def test_killed_at_telegrams_default_pace_it_doubles_about_ten_at_most(
     chats = await fan_out_to(app, 300)
     env = environment(database_url, fake_telegram) | {"NEWSBOT_TELEGRAM_OVERALL_PER_SECOND": "30"}
 
-    first = await start("run", env, tmp_path)
-    await wait_for(lambda: len(fake_telegram.delivered()) >= 100, 60)
-    first.send_signal(signal.SIGKILL)
-    await first.wait()
-    at_kill = len(fake_telegram.delivered())
-
-    second = await start("run", env, tmp_path)
-    await wait_for(lambda: set(chats) <= {r["chat_id"] for r in fake_telegram.delivered()}, 90)
-    err = await stop(second)
-
-    received = Counter(r["chat_id"] for r in fake_telegram.delivered())
+    at_kill, received, err = await killed_and_restarted(
+        env, tmp_path, fake_telegram, chats, after=100, within=(60, 90)
+    )
     duplicates = sum(received.values()) - len(chats)
     print(f"\nkill -9 at 30 msg/s after {at_kill} of 300 sends: {duplicates} duplicates")
     assert set(received) == set(chats)
@@ -302,17 +317,9 @@ async def test_a_worker_killed_mid_fan_out_loses_nothing_and_doubles_little(
     chats = await fan_out_to(app, 10_000)
     env = environment(database_url, fake_telegram)
 
-    first = await start("run", env, tmp_path)
-    await wait_for(lambda: len(fake_telegram.delivered()) >= 3000, 120)
-    first.send_signal(signal.SIGKILL)
-    await first.wait()
-    at_kill = len(fake_telegram.delivered())
-
-    second = await start("run", env, tmp_path)
-    await wait_for(lambda: set(chats) <= {r["chat_id"] for r in fake_telegram.delivered()}, 180)
-    err = await stop(second)
-
-    received = Counter(r["chat_id"] for r in fake_telegram.delivered())
+    at_kill, received, err = await killed_and_restarted(
+        env, tmp_path, fake_telegram, chats, after=3000, within=(120, 180)
+    )
     duplicates = sum(received.values()) - len(chats)
     print(f"\nkill -9 after {at_kill} of 10,000 sends: {duplicates} duplicates")
     assert set(received) == set(chats)  # nothing lost
