@@ -253,3 +253,20 @@ def test_socket_mode_needs_the_bot_token_too() -> None:
 
     assert "NEWSBOT_SLACK_BOT_TOKEN" in str(caught.value)
     assert "secret-app-token" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "hours"), [("24h", 24), ("90m", 1.5), ("P2D", 48), ("PT36H", 36), ("7200", 2)]
+)
+def test_how_long_a_message_may_wait_reads_as_operators_write_it(value: str, hours: float) -> None:
+    assert load_settings(
+        _env_file=None, headline_max_age=value
+    ).headline_max_age.total_seconds() == (hours * 3600)
+
+
+@pytest.mark.parametrize(
+    ("value", "says"), [("30m", "at least an hour"), ("a day", "expected a duration")]
+)
+def test_a_max_age_that_cannot_work_is_one_line_naming_the_setting(value: str, says: str) -> None:
+    with pytest.raises(ConfigError, match=rf"^NEWSBOT_URGENT_MAX_AGE='{value}': .*{says}"):
+        load_settings(_env_file=None, urgent_max_age=value)
