@@ -270,10 +270,12 @@ def test_canonical_url_is_idempotent(url: str) -> None:
 )
 @example("https://www.kyeonggi.com/news/articleView.html?idxno=1001", "fbclid", "x", 1)
 @example("https://example.kr/a", "utm_source", "rss", 0)
+@example("http://a.kr/ ", "utm_source", "", 0)
 def test_adding_a_tracking_parameter_never_changes_the_url(
     url: str, key: str, value: str, position: int
 ) -> None:
-    base, _, fragment = url.partition("#")
+    # The parameter goes inside the URL: white space around a pasted URL is not part of it.
+    base, _, fragment = url.strip().partition("#")
     path, _, query = base.partition("?")
     pairs = query.split("&") if query else []
     pairs.insert(min(position, len(pairs)), f"{key}={quote(value)}")
