@@ -10,6 +10,8 @@ Anything else escaping to the CLI is a bug: it is logged with its traceback only
 ``NEWSBOT_DEBUG`` is set, and the operator still sees one line.
 """
 
+from newsbot.i18n import t
+
 
 class NewsbotError(Exception):
     """Base class for errors whose message is meant for the operator."""
@@ -32,13 +34,9 @@ class ReaderError(InputError):
     a reader gets ``localized(locale)``, the same message from their language's catalog."""
 
     def __init__(self, key: str, **values: object) -> None:
-        from newsbot.i18n import t
-
         self.key = key
         self.values = values
         super().__init__(t("en", key, **values))
 
     def localized(self, locale: str) -> str:
-        from newsbot.i18n import t
-
         return t(locale, self.key, **self.values)

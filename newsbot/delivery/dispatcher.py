@@ -155,14 +155,12 @@ class Dispatcher:
             groups = await outbox.claim_held(
                 session, owner=owner, now=now, lease=lease, limit=self.settings.batch
             )
-            stale = [c for c in claimed if now - c.created_at > self.settings.max_age(c.kind)]
+            stale = {c.id for c in claimed if now - c.created_at > self.settings.max_age(c.kind)}
             if stale:
-                await outbox.drop_stale(
-                    session, [c.id for c in stale], reason="stale: not sent in time", now=now
-                )
+                await outbox.drop_stale(session, stale, reason="stale: not sent in time")
                 report.stale = len(stale)
                 log.warning("dropped %d deliveries that waited past their max age", len(stale))
-                claimed = [c for c in claimed if c not in stale]
+                claimed = [c for c in claimed if c.id not in stale]
             await session.commit()
             ids = [c.id for c in claimed] + [i for group in groups.values() for i in group]
             report.claimed = len(ids) + report.stale

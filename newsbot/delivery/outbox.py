@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import (
@@ -136,21 +136,12 @@ async def claim(
     )
     # RETURNING keeps no order: most urgent first again.
     return [
-        Claimed(r[1], r[2], r[3], str(r[4]), r[5], r[6], _utc(r[7]), r[8])
+        Claimed(r[1], r[2], r[3], str(r[4]), r[5], r[6], r[7], r[8])
         for r in sorted(rows, key=lambda r: (r[0], r[1]))
     ]
 
 
-def _utc(value: datetime | str) -> datetime:
-    """RETURNING through the Core table gives SQLite's naive text back: aware UTC, as the
-    ORM's UTCDateTime would have made it."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-async def drop_stale(
-    session: AsyncSession, ids: Sequence[int], *, reason: str, now: datetime
-) -> None:
+async def drop_stale(session: AsyncSession, ids: Iterable[int], *, reason: str) -> None:
     """Rows too old to be news any more: dropped, with the reason, never sent."""
     await session.execute(
         update(Delivery)
