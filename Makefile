@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.installed
 .PHONY: demo test lint typecheck pytest bench clean help
 
 help:
-	@echo "make demo   - import the bundled samples into ./newsbot.db and show headlines"
+	@echo "make demo   - import the bundled samples into ./newsbot.db and run the bot live in this terminal"
 	@echo "make test   - ruff, import-linter, mypy and pytest (PostgreSQL too with NEWSBOT_TEST_POSTGRES_URL)"
 	@echo "make bench  - the benchmarks in bench/ (figures go in the README)"
 
