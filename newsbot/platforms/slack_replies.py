@@ -1,7 +1,8 @@
 """Replies to readers as Slack Block Kit, within Slack's limits by construction.
 
 A Reply becomes: a header block (plain text, at most 150 characters, one line) or, for a
-longer header, a section; the notice as a section; each article as a section (rank, linked
+longer header, a section; the notice as a section; an editor's preview as the delivery
+renderer draws it; each article as a section (rank, linked
 title, snippet) with a context line under it (section, time in the reader's zone, views), or,
 for compact lists, one line each in shared sections; then the buttons, a row an actions block
 of at most 25. Every text passes through ``slack_render.fit`` (the three mrkdwn control
@@ -19,9 +20,11 @@ import re
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from newsbot.conversation import ArticleCard, Button, Reply
-from newsbot.platforms.slack_render import ELLIPSIS, escape, fit, link_target
+from newsbot.conversation import ArticleCard, Button, Preview, Reply
+from newsbot.delivery.outcomes import Outgoing
+from newsbot.platforms.slack_render import ELLIPSIS, escape, fit, link_target, render_post
 
 MAX_BLOCKS = 50  # in a message
 MAX_VIEW_BLOCKS = 100  # in a Home tab or modal
@@ -109,6 +112,11 @@ def _compact_sections(cards: tuple[ArticleCard, ...], room: int) -> tuple[list[B
     return blocks, shown
 
 
+def preview_blocks(preview: Preview) -> list[Block]:
+    """The message readers will get, rendered as deliveries are (one section block)."""
+    return render_post(Outgoing.of_preview(preview), ZoneInfo(preview.zone)).blocks
+
+
 def button_blocks(buttons: tuple[Button, ...], part: int = 0) -> list[Block]:
     """A row of buttons per actions block, split at 25; labels at most 75 characters."""
     blocks: list[Block] = []
@@ -146,6 +154,8 @@ def reply_blocks(reply: Reply, *, budget: int = MAX_BLOCKS, part: int = 0) -> li
         head.append(_section(fit_lines(header)))
     if reply.notice.strip():
         head.append(_section(fit_lines(reply.notice.strip())))
+    if reply.preview is not None:  # an editor's draft, exactly as readers will see it
+        head.extend(preview_blocks(reply.preview))
     tail = button_blocks(reply.buttons, part)
     # Buttons beyond the budget are dropped from the end (no reply has that many rows).
     tail = tail[: max(0, budget - len(head))]

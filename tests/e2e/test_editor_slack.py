@@ -1,7 +1,7 @@
 """An editor's breaking news, correction and retraction reaching Slack channels as well as
 Telegram readers: the running bot with both platforms, each against its fake over loopback.
 
-The editor works on Telegram (Slack's own /news command waits for Slack readers, #7); the
+The editor works on Telegram here (test_editor_from_slack has one working from Slack); the
 copies in Slack channels are edited with chat.update and taken back with chat.delete, and a
 copy Slack will not let the bot change gets the correction, or the notice, in its thread.
 """
