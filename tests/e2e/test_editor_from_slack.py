@@ -78,3 +78,21 @@ async def test_a_member_who_is_not_an_editor_cannot_send_breaking_news_from_slac
     assert "✅ 보내기" not in texts(refused["blocks"])
     async with app.sessions() as session:
         assert await session.scalar(select(Article).where(Article.title == "가짜 속보")) is None
+
+
+async def test_the_step_by_step_form_goes_on_in_the_editors_dm(slack: Running) -> None:
+    asked = await slack.slash("속보", channel=DESK, user=EDITOR)
+
+    async def answer(text: str, replies: int) -> str:
+        await slack.event(
+            {"type": "message", "channel_type": "im", "channel": DESK, "user": EDITOR, "text": text}
+        )
+        await slack.fake.wait_for(lambda f: len(f.delivered(DESK)) >= replies)
+        return texts(slack.fake.delivered(DESK)[-1].arguments["blocks"])
+
+    lead = await answer("정전 발생", 1)
+    url = await answer("시내 일부 지역 정전", 2)
+
+    assert "속보 제목" in texts(asked["blocks"])
+    assert "리드" in lead
+    assert "URL" in url
