@@ -415,7 +415,7 @@ async def _platforms_of(session: AsyncSession, chat_ids: set[int]) -> dict[int, 
     rows = await session.execute(
         select(Chat.id, Chat.platform).where(outbox.ids_in(session, Chat.id, chat_ids))
     )
-    return {chat_id: platform for chat_id, platform in rows.tuples()}
+    return {chat_id: platform for chat_id, platform in rows}
 
 
 async def _defer(session: AsyncSession, ids: tuple[int, ...], due_at: datetime) -> None:
