@@ -114,19 +114,32 @@ class Metrics:
         ).set_function(lambda: float(self.kiwi_loaded()))
         self._outbox = OutboxDepth(sessions, store_timeout)
         registry.register(self._outbox)
+        # Each message sent makes three reports; looking a labelled child up costs more than
+        # counting into it (bench.metrics), and the labels are a short fixed list: kept.
+        self._counted: dict[tuple[str, str, str], Counter] = {}
+        self._sends: dict[str, Histogram] = {}
+        self._waits: dict[tuple[str, str], Histogram] = {}
 
     # --- Telemetry ---------------------------------------------------------------------
 
     def delivered(self, platform: str, kind: str, outcome: str, rows: int = 1) -> None:
-        self._deliveries.labels(platform, kind, outcome).inc(rows)
+        key = (platform, kind, outcome)
+        if (counter := self._counted.get(key)) is None:
+            counter = self._counted[key] = self._deliveries.labels(*key)
+        counter.inc(rows)
         if outcome == SENT:
             self.activity.sent()
 
     def send_took(self, platform: str, seconds: float) -> None:
-        self._send.labels(platform).observe(seconds)
+        if (histogram := self._sends.get(platform)) is None:
+            histogram = self._sends[platform] = self._send.labels(platform)
+        histogram.observe(seconds)
 
     def article_to_send(self, platform: str, kind: str, seconds: float) -> None:
-        self._article_to_send.labels(platform, kind).observe(max(0.0, seconds))
+        key = (platform, kind)
+        if (histogram := self._waits.get(key)) is None:
+            histogram = self._waits[key] = self._article_to_send.labels(*key)
+        histogram.observe(max(0.0, seconds))
 
     def feed_polled(self, result: str) -> None:
         self._polls.labels(result).inc()
