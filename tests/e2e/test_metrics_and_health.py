@@ -30,13 +30,19 @@ from newsbot.delivery.pacing import Limits
 from newsbot.platforms.telegram import TelegramPlatform
 from newsbot.store import migrate
 from newsbot.store.delivery_models import Delivery, DeliveryState
-from tests.builders import ALL_NEWS, chat_in, draft, publish
+from tests.builders import ALL_NEWS, add_feed, chat_in, draft, publish
 from tests.conftest import _pg_conninfo, make_settings
+from tests.fakes.feed_server import FeedServer
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 FAST = Limits(overall_per_second=1000, per_chat_per_second=50, per_group_per_minute=3000)
 CHATS = ["9001", "9002", "9003", "9004", "9005"]
 READER = 5151
+FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>t</title><link>https://news.example.kr/</link>
+<item><title>성남시 드론</title><link>https://news.example.kr/a/1</link>
+<guid>a1</guid><pubDate>Mon, 23 Nov 2026 10:00:00 +0900</pubDate></item>
+</channel></rss>""".encode()
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
@@ -153,6 +159,31 @@ async def test_after_a_fan_out_metrics_count_every_delivery_and_health_is_ok(
     assert body["last_send"] == app.clock.now().isoformat()
     assert body["last_poll"] is None  # no feeds
     assert body["platforms"] == {"console": {"state": "up"}, "telegram": {"state": "up"}}
+
+
+async def test_feed_polls_are_counted_by_result_and_the_last_good_one_is_in_health(
+    app: App, fake_telegram: FakeTelegram, feed_server: FeedServer
+) -> None:
+    feed_server.add("/good.xml", FEED)
+    feed_server.add("/broken.xml", status=500)
+    await add_feed(app, feed_server.url("/good.xml"))
+    await add_feed(app, feed_server.url("/broken.xml"))
+    bot = the_bot(app, fake_telegram)
+
+    async with running(bot) as base:
+        # The fixed clock never makes them due again: each is polled once.
+        await until(lambda: _polled(base, 2), "both feeds polled")
+        samples = await scrape(base)
+        _, body = await health(base)
+
+    assert value(samples, "newsbot_feed_polls_total", result="ok") == 1
+    assert value(samples, "newsbot_feed_polls_total", result="failed") == 1
+    assert body["last_poll"] == app.clock.now().isoformat()
+
+
+async def _polled(base: str, feeds: int) -> bool:
+    samples = await scrape(base)
+    return sum(v for (name, _), v in samples.items() if name == "newsbot_feed_polls_total") >= feeds
 
 
 async def test_outbox_depth_counts_what_waits(app: App, fake_telegram: FakeTelegram) -> None:
