@@ -171,7 +171,8 @@ class OutboxDepth:
         try:
             self._depth = await asyncio.wait_for(self._read(), self._timeout)
         except Exception as problem:  # the store is away, or slow: said as a gauge
-            log.info("metrics: could not read the outbox's depth: %s", first_line(problem))
+            # Debug only: StoreWatch already tells the operator once, not once a scrape.
+            log.debug("metrics: could not read the outbox's depth: %s", first_line(problem))
             self._depth = None
 
     async def _read(self) -> dict[str, int]:
