@@ -19,6 +19,7 @@ from handlers.settings import Settings
 from handlers.staff import Staff
 from handlers.subscriptions import Subscriptions
 from newsbot.roles import Role
+from newsbot.telemetry import NO_TELEMETRY, Telemetry
 
 
 def build_router(
@@ -27,6 +28,7 @@ def build_router(
     admins: frozenset[tuple[str, str]] = frozenset(),
     limit: RateLimit | None = None,
     extra: Iterable[CommandSpec] = (),
+    telemetry: Telemetry = NO_TELEMETRY,
 ) -> Router:
     """The one Router every platform's frontend shares. ``extra``: commands beyond the
     built-in ones (a newsroom's own, or a test's)."""
@@ -77,5 +79,11 @@ def build_router(
     ):
         registry.add_button(button)
     return Router(
-        context, registry, gate, membership, limit=limit or RateLimit(), drafts=editorial.text
+        context,
+        registry,
+        gate,
+        membership,
+        limit=limit or RateLimit(),
+        drafts=editorial.text,
+        telemetry=telemetry,
     )

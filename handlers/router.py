@@ -6,6 +6,10 @@ the user's role does not allow; limits rate-limited commands per user; turns unk
 commands and stray private messages into a short hint; and turns any failure into a
 one-line apology while the log gets the details (platform, chat, user, command; never
 tokens or the reader's text).
+
+How long each command and button took is reported to ``telemetry`` under the registry's
+canonical name (``search`` whether typed /search or /검색; ``button:<prefix>``), never the
+words typed: the metric's labels stay a short, fixed list.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from newsbot.delivery.subscriptions import ChatRef, chat_language
 from newsbot.i18n import t
 from newsbot.roles import Role
 from newsbot.store.audit import record
+from newsbot.telemetry import NO_TELEMETRY, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +71,20 @@ class Router:
     limit: RateLimit = field(default_factory=RateLimit)
     # An editor's exchange in progress takes their plain text (``handlers.editor``).
     drafts: Callable[[Command], Awaitable[Reply | None]] | None = None
+    telemetry: Telemetry = NO_TELEMETRY
+    perf_counter: Callable[[], float] = time.perf_counter
 
     async def command(self, command: Command) -> Reply | None:
         """The reply to a command; None when there is nothing to say."""
+        started = self.perf_counter()
+        spec = self.registry.command(command.name)
+        try:
+            return await self._command(command)
+        finally:
+            if spec is not None:
+                self.telemetry.command_took(spec.name, self.perf_counter() - started)
+
+    async def _command(self, command: Command) -> Reply | None:
         try:
             command = dataclasses.replace(command, locale=await self._locale(command))
             spec = self.registry.command(command.name)
@@ -109,6 +125,16 @@ class Router:
         return await self.command(dataclasses.replace(command, name="search"))
 
     async def press(self, press: ButtonPress) -> Reply | None:
+        started = self.perf_counter()
+        spec = self.registry.button(press.token)
+        try:
+            return await self._press(press)
+        finally:
+            if spec is not None:
+                name = f"button:{spec.prefix}"
+                self.telemetry.command_took(name, self.perf_counter() - started)
+
+    async def _press(self, press: ButtonPress) -> Reply | None:
         try:
             press = dataclasses.replace(press, locale=await self._locale(press))
             spec = self.registry.button(press.token)

@@ -24,8 +24,10 @@ from newsbot.conversation import ChatDirectory, Frontend
 from newsbot.delivery.dispatcher import DispatchSettings
 from newsbot.delivery.outcomes import Platform
 from newsbot.delivery.pacing import Limits, Pacer
+from newsbot.health import Health
 from newsbot.ingest.poller import PollSettings
 from newsbot.leadership import process_name
+from newsbot.metrics import Metrics
 from newsbot.platforms.console import ConsolePlatform
 from newsbot.platforms.console_chat import ConsoleDirectory, ConsoleFrontend
 from newsbot.platforms.slack import SlackPlatform, slack_limits
@@ -73,6 +75,8 @@ class Bot:
     console: ConsoleFrontend
     frontends: list[Frontend]
     service: Service
+    metrics: Metrics
+    health: Health
     server: HttpServer | None = None  # the process's one HTTP server, when it has routes
     slack: SlackFrontend | None = None  # Slack's readers (HTTP mode or Socket Mode)
     slack_socket: SlackSocket | None = None
@@ -166,6 +170,7 @@ def build_bot(
     overrides = overrides or Overrides()
     settings = app.settings
     analyzer = default_analyzer()
+    metrics = Metrics(app.sessions, app.clock)
     platforms = build_platforms(app, overrides.platforms)
     # One pace per platform, shared by pushes and replies so the two never collide.
     pacers = {name: Pacer(platform.limits) for name, platform in platforms.items()}
@@ -183,6 +188,7 @@ def build_bot(
         admins=settings.admin_users,
         limit=overrides.rate_limit or RateLimit(calls=settings.search_per_minute),
         extra=overrides.commands,
+        telemetry=metrics,
     )
     chat = console or ConsoleChat()
     console_frontend = ConsoleFrontend(router, lines=chat.lines, out=chat.out, user_id=chat.user_id)
@@ -190,6 +196,8 @@ def build_bot(
     servers: list[Frontend] = []
     slack_mode = _slack_mode(app) if readers and slack_directory is not None else None
     server = _http_server(app, wanted=slack_mode == "http") if readers else None
+    if not readers and settings.http_listen:  # a worker: its own health and metrics
+        server = HttpServer(Listen.parse(settings.http_listen))
     if server is not None:
         servers.append(server)
     if readers:
@@ -234,12 +242,21 @@ def build_bot(
         ),
         poll_settings=PollSettings.of(settings),
         pacers=pacers,
+        telemetry=metrics,
+    )
+    leadership, breakers = service.leadership, service.dispatcher.breakers
+    metrics.leading = lambda: leadership.leading
+    metrics.kiwi_loaded = lambda: analyzer.state == "kiwi"
+    health = Health(
+        app.engine,
+        metrics.activity,
+        leading=lambda: leadership.leading,
+        platforms=lambda: {name: breaker.describe() for name, breaker in breakers.items()},
+        analyzer=lambda: analyzer.state,
     )
     if server is not None:
-        breakers = service.dispatcher.breakers
-        server.health = lambda: {
-            "platforms": {name: breaker.describe() for name, breaker in breakers.items()}
-        }
+        server.health = health.check
+        server.metrics = metrics.scrape
     return Bot(
         app=app,
         analyzer=analyzer,
@@ -249,6 +266,8 @@ def build_bot(
         console=console_frontend,
         frontends=frontends,
         service=service,
+        metrics=metrics,
+        health=health,
         server=server,
         slack=slack_frontend,
         slack_socket=slack_socket,

@@ -116,8 +116,8 @@ class Settings(BaseSettings):
     http_listen: str | None = Field(
         default=None,
         description="host:port of the bot's one HTTP server (Slack events, the Telegram "
-        "webhook, /healthz); unset: 127.0.0.1:8080, or NEWSBOT_TELEGRAM_WEBHOOK_LISTEN when a "
-        "webhook is configured",
+        "webhook, /healthz, /metrics; workers too when set); unset: 127.0.0.1:8080, or "
+        "NEWSBOT_TELEGRAM_WEBHOOK_LISTEN when a webhook is configured",
     )
     admins: str = Field(
         default="",

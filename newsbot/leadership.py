@@ -84,11 +84,22 @@ class Leadership:
     """
 
     app: App
+    # Whether the last ``acquire`` found this process leading (False until one asks, and
+    # after ``release``): what /healthz and /metrics say, read without touching the store.
+    leading: bool = False
     _connection: AsyncConnection | None = None
     _turn: asyncio.Lock = field(default_factory=asyncio.Lock)  # the service's loops share it
     _checked_at: float = float("-inf")  # event-loop time the held session last answered
 
     async def acquire(self) -> bool:
+        try:
+            self.leading = await self._acquire()
+        except BaseException:  # the store is away: we lead while the lock's session lives
+            self.leading = self._connection is not None
+            raise
+        return self.leading
+
+    async def _acquire(self) -> bool:
         if backend_name(self.app.settings.database_url) != "postgresql":
             return True
         async with self._turn:
@@ -133,6 +144,7 @@ class Leadership:
         return True
 
     async def release(self) -> None:
+        self.leading = False
         async with self._turn:
             await self._close()
 

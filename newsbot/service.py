@@ -47,6 +47,7 @@ from newsbot.store.delivery_models import DeliveryKind
 from newsbot.store.engine import backend_name
 from newsbot.store.inbound import prune_inbound
 from newsbot.store.outage import StoreWatch, is_unreachable
+from newsbot.telemetry import NO_TELEMETRY, Telemetry
 from newsbot.text.analyzer import default_analyzer
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ class Service:
     match_idle: float = LEADER_RETRY_SECONDS / 4
     # Each platform's pace, shared with the frontends' replies (None: the dispatcher's own).
     pacers: dict[str, Pacer] | None = None
+    # Where sends and polls are reported (``newsbot.metrics``); nowhere by default.
+    telemetry: Telemetry = NO_TELEMETRY
     dispatcher: Dispatcher = field(init=False)
     leadership: Leadership = field(init=False)
     leader_jobs: LeaderJobs = field(init=False)
@@ -92,6 +95,7 @@ class Service:
             self.app.clock,
             self.dispatch_settings,
             pacers=self.pacers,
+            telemetry=self.telemetry,
         )
         self.leadership = Leadership(self.app)
         self.digests = DigestTick(
@@ -238,6 +242,8 @@ class Service:
             results = await poll_due_feeds(
                 self.app.sessions, client, self.app.clock, self.poll_settings
             )
+            for result in results:
+                self.telemetry.feed_polled(result.status)
             if _stored_any(results):
                 match_wake.set()  # the only wake-up on SQLite; on PostgreSQL a quicker one
             return False

@@ -24,6 +24,7 @@ import contextlib
 import logging
 import random
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,6 +49,17 @@ from newsbot.delivery.outcomes import (
 from newsbot.delivery.pacing import Pacer
 from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind
 from newsbot.store.outage import first_line, is_unreachable
+from newsbot.telemetry import (
+    FAILED,
+    GONE,
+    MOVED,
+    NO_TELEMETRY,
+    RATE_LIMITED,
+    SENT,
+    STALE,
+    TRANSIENT,
+    Telemetry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +146,7 @@ class Dispatcher:
         pacers: dict[str, Pacer] | None = None,
         breakers: dict[str, Breaker] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        telemetry: Telemetry = NO_TELEMETRY,
     ) -> None:
         self.sessions = sessions
         self.platforms = platforms
@@ -142,6 +155,7 @@ class Dispatcher:
         self.pacers = pacers or {name: Pacer(p.limits) for name, p in platforms.items()}
         self.breakers = breakers or {name: Breaker(name) for name in platforms}
         self._sleep = sleep
+        self.telemetry = telemetry
         self._gate = asyncio.Semaphore(settings.concurrency)  # shared by concurrent batches
 
     async def run_once(self) -> DispatchReport:
@@ -156,12 +170,16 @@ class Dispatcher:
                 session, owner=owner, now=now, lease=lease, limit=self.settings.batch
             )
             stale = {c.id for c in claimed if now - c.created_at > self.settings.max_age(c.kind)}
+            dropped = [c for c in claimed if c.id in stale]
+            platforms = await _platforms_of(session, {c.chat_id for c in dropped})
             if stale:
                 await outbox.drop_stale(session, stale, reason="stale: not sent in time")
                 report.stale = len(stale)
                 log.warning("dropped %d deliveries that waited past their max age", len(stale))
                 claimed = [c for c in claimed if c.id not in stale]
             await session.commit()
+            for row in dropped:
+                self.telemetry.delivered(platforms.get(row.chat_id, ""), row.kind, STALE)
             ids = [c.id for c in claimed] + [i for group in groups.values() for i in group]
             report.claimed = len(ids) + report.stale
             if not ids:
@@ -288,12 +306,17 @@ class Dispatcher:
             return _Deferred(wait)
         if (wait := pacer.reserve(key, job.recipient.kind)) > 0:
             await self._sleep(wait)
+        started = time.perf_counter()
         try:
             outcome = await platform.send(job.recipient, job.message)
         except Exception as exc:  # an adapter bug must not lose the row: retry, and log it
             log.exception("platform %s failed on deliveries %s", job.platform, job.delivery_ids)
             breaker.release()  # a bug here says nothing of the platform
             return Transient(f"adapter error: {exc!r}")
+        self.telemetry.send_took(job.platform, time.perf_counter() - started)
+        if isinstance(outcome, Sent) and job.stored_at is not None:
+            waited = self.clock.now() - job.stored_at
+            self.telemetry.article_to_send(job.platform, job.message.kind, waited.total_seconds())
         breaker.record(key, outcome)
         if isinstance(outcome, Transient) and breaker.is_open:
             return _Deferred(breaker.admit_delay())  # an outage, not this message's failure
@@ -311,11 +334,14 @@ class Dispatcher:
         store that failed is tried again and must not count twice)."""
         now = self.clock.now()
         report = DispatchReport()
+        counted: collections.Counter[tuple[str, str, str]] = collections.Counter()
         async with self.sessions() as session:
             sent: list[tuple[int, str | None]] = []
             settled_as: list[tuple[int, str]] = []
             for job, outcome in results:
                 ids, rows = job.delivery_ids, len(job.delivery_ids)
+                if (name := _outcome_name(outcome, job.attempts)) is not None:
+                    counted[job.platform, job.message.kind, name] += rows
                 match outcome:
                     case Sent(message_id=message_id, how=how):
                         sent.extend((delivery_id, message_id) for delivery_id in ids)
@@ -360,6 +386,36 @@ class Dispatcher:
             report.sent += len(sent)
             await session.commit()
         total.add(report)
+        for (platform, kind, name), rows in counted.items():
+            self.telemetry.delivered(platform, kind, name, rows)
+
+
+def _outcome_name(outcome: Outcome | _Deferred, attempts: int) -> str | None:
+    """The ``outcome`` label of a settled attempt; None for a row sent back to the table
+    without spending one."""
+    match outcome:
+        case Sent():
+            return SENT
+        case RateLimited():
+            return RATE_LIMITED
+        case Transient():
+            return FAILED if attempts >= MAX_ATTEMPTS else TRANSIENT
+        case ChatGone():
+            return GONE
+        case ChatMoved():
+            return MOVED
+        case PermanentFailure():
+            return FAILED
+    return None
+
+
+async def _platforms_of(session: AsyncSession, chat_ids: set[int]) -> dict[int, str]:
+    if not chat_ids:
+        return {}
+    rows = await session.execute(
+        select(Chat.id, Chat.platform).where(outbox.ids_in(session, Chat.id, chat_ids))
+    )
+    return {chat_id: platform for chat_id, platform in rows}
 
 
 async def _defer(session: AsyncSession, ids: tuple[int, ...], due_at: datetime) -> None:

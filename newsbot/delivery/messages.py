@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import cast
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -50,6 +50,10 @@ DIGEST_LEAD = 120  # characters of lead a digest item shows: one line
 ON_A_COPY = (CORRECTION, DeliveryKind.EDIT.value, DeliveryKind.RETRACTION.value)
 RETRACTION = DeliveryKind.RETRACTION.value
 AWAY_LISTED = 10  # headlines named in one "while you were away" message; the rest are counted
+# A row written this long after its article's revision was stored was not written by the
+# article's fan-out (a new subscriber's latest headlines, say): its wait is no measure of
+# how fast news goes out, so its Job has no ``stored_at``.
+FAN_OUT_WITHIN = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,10 @@ class Job:
     platform: str
     recipient: Recipient
     message: Outgoing
+    # When the article's revision this message carries was stored (retracted, for a
+    # retraction): where the article-to-send latency starts. None for digests, held groups
+    # and rows written long after (``FAN_OUT_WITHIN``).
+    stored_at: datetime | None = None
 
 
 def away_message(newest_first: Sequence[Article]) -> Outgoing:
@@ -156,7 +164,12 @@ async def load_jobs(session: AsyncSession, claimed: list[outbox.Claimed]) -> lis
             )
             if replaces is None:
                 messages[key] = message
-        jobs.append(Job((row.id,), row.attempts, row.chat_id, platform, recipient, message))
+        stored: datetime | None = article.changed_at
+        if row.kind == RETRACTION and article.retracted_at is not None:
+            stored = article.retracted_at
+        if stored is not None and row.created_at - stored > FAN_OUT_WITHIN:
+            stored = None
+        jobs.append(Job((row.id,), row.attempts, row.chat_id, platform, recipient, message, stored))
     return jobs
 
 

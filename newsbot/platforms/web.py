@@ -1,7 +1,9 @@
 """The process's one HTTP server (aiohttp): every route the bot answers on one listener.
 
 Routes are added by whoever serves them before the server starts: Slack's ``/slack/events``
-(``slack_bot``), the Telegram webhook (``telegram_bot``), and the server's own ``GET /healthz``.
+(``slack_bot``), the Telegram webhook (``telegram_bot``), and the server's own ``GET /healthz``
+and ``GET /metrics``, whose answers the composition root provides (``newsbot.health``,
+``newsbot.metrics``): this module only serves them.
 A body over ``max_body`` bytes is answered 413 by aiohttp before any handler reads it; the
 routes check their own signatures or secrets. The server is started on every ``newsbot run``
 process, leader or not: its routes keep no state of their own (what must happen once is made
@@ -22,6 +24,9 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000  # bytes; Slack's and Telegram's requests are a few KB
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# /healthz: (HTTP status, JSON body). /metrics: (exposition text, its content type).
+HealthCheck = Callable[[], Awaitable[tuple[int, dict[str, object]]]]
+MetricsScrape = Callable[[], Awaitable[tuple[bytes, str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +48,13 @@ class HttpServer:
         self.listen = listen
         self.app = web.Application(client_max_size=max_body)
         self.app.router.add_get("/healthz", self._healthz)
+        self.app.router.add_get("/metrics", self._metrics)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
-        self.paths: list[str] = ["/healthz"]
-        # What /healthz adds about the bot (each platform's state); set by the composition root.
-        self.health: Callable[[], dict[str, object]] | None = None
+        self.paths: list[str] = ["/healthz", "/metrics"]
+        # What /healthz and /metrics answer; set by the composition root.
+        self.health: HealthCheck | None = None
+        self.metrics: MetricsScrape | None = None
 
     def route(self, method: str, path: str, handler: Handler) -> None:
         self.app.router.add_route(method, path, handler)
@@ -77,6 +84,15 @@ class HttpServer:
             self._runner = None
 
     async def _healthz(self, _: web.Request) -> web.Response:
-        """200 while the process serves; what it knows of each platform beside (a platform
-        that is down is paused, not a failure of this process)."""
-        return web.json_response({"ok": True, **(self.health() if self.health else {})})
+        """The health check's status and body; 200 {"ok": true} while the process serves
+        when nothing more is wired."""
+        if self.health is None:
+            return web.json_response({"ok": True})
+        status, body = await self.health()
+        return web.json_response(body, status=status)
+
+    async def _metrics(self, _: web.Request) -> web.Response:
+        if self.metrics is None:
+            raise web.HTTPNotFound()
+        body, content_type = await self.metrics()
+        return web.Response(body=body, headers={"Content-Type": content_type})

@@ -156,6 +156,14 @@ class KiwiMorphemes:
     def available(self) -> bool:
         return self._load() is not None
 
+    @property
+    def state(self) -> str:
+        """ "kiwi" once loaded, "bigrams" if it could not be, "not loaded yet" before first
+        use. Asking never loads it (a health check must not take seconds and 255 MB)."""
+        if self._kiwi is not None:
+            return "kiwi"
+        return "bigrams" if self._failed else "not loaded yet"
+
     def morphemes(self, texts: Sequence[str]) -> list[list[Morpheme]]:
         kiwi = self._load()
         if kiwi is None or not texts:
@@ -192,6 +200,14 @@ class QueryWord:
 class Analyzer:
     def __init__(self, source: MorphemeSource | None = None) -> None:
         self.source: MorphemeSource = source or KiwiMorphemes()
+
+    @property
+    def state(self) -> str:
+        """What finds morphemes: "kiwi", "bigrams" (none: Kiwi could not load, or is left
+        out), or "not loaded yet" (Kiwi loads on first use)."""
+        if isinstance(self.source, KiwiMorphemes):
+            return self.source.state
+        return "kiwi" if self.source.available else "bigrams"
 
     def bigram_text(self, text: str) -> str:
         return " ".join(bigrams(text))
