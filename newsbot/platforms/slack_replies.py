@@ -185,15 +185,16 @@ def fit_lines(text: str, limit: int = MAX_SECTION_TEXT) -> str:
     lines = [" ".join(line.split()) for line in text.splitlines()]
     out: list[str] = []
     used = 0
-    for line in lines:
+    for number, line in enumerate(lines):
         piece = escape(line)
         cost = len(piece) + (1 if out else 0)
         if used + cost > limit:
             room = limit - used - (1 if out else 0)
             if room > len(ELLIPSIS):
                 out.append(fit(line, room))
-            elif out:
-                out[-1] = out[-1][: max(0, len(out[-1]) - len(ELLIPSIS))] + ELLIPSIS
+            elif out:  # no room for even "…" here: the line before ends in it instead,
+                # trimmed on its raw text so an entity such as &lt; is never cut in half
+                out[-1] = fit(lines[number - 1], len(out[-1]) - 1)
             break
         out.append(piece)
         used += cost

@@ -109,6 +109,7 @@ def check(blocks: list[dict[str, Any]], budget: int) -> None:
 @given(replies())
 @example(Reply(header="<!channel> 속보 & <@U1>", notice="<!here>"))
 @example(Reply(cards=tuple(ArticleCard(f"t{i}", "https://x.kr", "s", "t") for i in range(60))))
+@example(Reply(notice="\r000000000000000<<" * 126))  # cut where "…" would split an &lt;
 def test_any_reply_is_within_slacks_limits_and_escaped(reply: Reply) -> None:
     rendered = render_reply(reply)
     check(rendered.blocks, MAX_BLOCKS)
