@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from newsbot.platforms.web import HttpServer, Listen
 from tests.fakes.slack_api import TOKEN as SLACK_TOKEN
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_api import fake_slack_fixture as fake_slack_fixture  # fixture fake_slack
@@ -289,3 +290,33 @@ async def test_json_output_carries_every_check_and_the_verdict(
     assert report["ok"] is False
     assert [c["name"] for c in report["checks"]] == CHECKS
     assert {c["name"]: c["status"] for c in report["checks"]}["telegram token"] == "failed"
+
+
+async def test_the_http_address_of_a_running_newsbot_is_no_failure(
+    tmp_path: Path, installation: dict[str, str]
+) -> None:
+    server = HttpServer(Listen("127.0.0.1", 0))
+    await server.start()
+    try:
+        address = f"127.0.0.1:{server.port}"
+        code, lines, _ = await doctor(tmp_path, installation | {"NEWSBOT_HTTP_LISTEN": address})
+    finally:
+        await server.stop()
+
+    assert code == 0, lines
+    assert by_name(lines)["http listen"] == f"✓ {address} is in use by a running newsbot (/healthz)"
+
+
+async def test_a_platform_slower_than_the_timeout_fails_and_the_other_checks_still_report(
+    tmp_path: Path, installation: dict[str, str], fake_slack: FakeSlack
+) -> None:
+    fake_slack.slow, fake_slack.slow_seconds = 1, 5.0
+
+    code, lines, _ = await doctor(tmp_path, installation, "--timeout", "1")
+
+    assert code == 1
+    assert failing(lines) == {
+        "slack token": f"✗ no answer from 127.0.0.1:{fake_slack.port} within 1 s → check the "
+        "network, or NEWSBOT_SLACK_API_URL"
+    }
+    assert by_name(lines)["telegram token"].startswith("✓")
