@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from alembic.runtime.migration import MigrationContext
+from pydantic import SecretStr
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -32,6 +33,7 @@ from newsbot.cli.output import print_json
 from newsbot.config import Settings, mask_url
 from newsbot.errors import ConfigError
 from newsbot.platforms.probes import (
+    HTTP_LISTEN,
     SLACK_LOGIN,
     SLACK_SCOPES,
     TELEGRAM_LOGIN,
@@ -198,14 +200,40 @@ async def _one(check: Coroutine[Any, Any, Check]) -> list[Check]:
     return [await check]
 
 
+def _secrets(settings: Settings) -> list[str]:
+    values = (getattr(settings, name) for name in type(settings).model_fields)
+    return [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v]
+
+
+async def guarded(
+    settings: Settings, names: tuple[str, ...], checks: Coroutine[Any, Any, list[Check]]
+) -> list[Check]:
+    """A check that breaks is one failed line naming the bug, not a doctor that stops."""
+    try:
+        return await checks
+    except Exception as exc:
+        said = f"{type(exc).__name__}: {exc}"
+        for secret in _secrets(settings):
+            said = said.replace(secret, "***")
+        first, *others = names
+        return [
+            failed(first, f"the check itself broke: {said}", "a newsbot bug: please report it"),
+            *(skipped(name, f"after {first}") for name in others),
+        ]
+
+
 async def run_checks(settings: Settings, *, seconds: float) -> list[Check]:
     """Every check after the settings', at once; the report in a fixed order."""
     groups = await asyncio.gather(
-        _one(store_check(settings, seconds=seconds)),
-        _telegram(settings, seconds),
-        _slack(settings, seconds),
-        _one(listen_check(http_listen_address(settings), seconds=seconds)),
-        _one(analyzer_check()),
+        guarded(settings, (STORE,), _one(store_check(settings, seconds=seconds))),
+        guarded(settings, (TELEGRAM_LOGIN, TELEGRAM_WEBHOOK), _telegram(settings, seconds)),
+        guarded(settings, (SLACK_LOGIN, SLACK_SCOPES), _slack(settings, seconds)),
+        guarded(
+            settings,
+            (HTTP_LISTEN,),
+            _one(listen_check(http_listen_address(settings), seconds=seconds)),
+        ),
+        guarded(settings, (ANALYZER,), _one(analyzer_check())),
     )
     return [*(c for group in groups for c in group), zone_check(settings.timezone)]
 

@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
+from newsbot.platforms.slack import OPERATOR
 from newsbot.platforms.slack_manifest import SCOPES
 from newsbot.platforms.telegram import DEFAULT_API_URL
 from newsbot.platforms.telegram_request import AiohttpRequest
@@ -122,13 +123,19 @@ async def telegram_checks(
     try:
         try:
             me = await _within(bot.get_me(), seconds, host, token)
-        except InvalidToken:
+        except InvalidToken as exc:
+            # PTB raises it for 401 (a token Telegram does not know) and for 404, which is
+            # Telegram's answer to a malformed token and any server's to a wrong base URL.
+            unknown = "not found" not in str(exc).lower()
             return [
                 failed(
                     TELEGRAM_LOGIN,
-                    f"{host} refused NEWSBOT_TELEGRAM_TOKEN (401 Unauthorized)",
+                    f"{host} refused NEWSBOT_TELEGRAM_TOKEN (401 Unauthorized)"
+                    if unknown
+                    else f"{host} answered getMe with 404 Not Found",
                     "copy the bot's token from @BotFather (/mybots → API Token) into "
-                    "NEWSBOT_TELEGRAM_TOKEN",
+                    "NEWSBOT_TELEGRAM_TOKEN"
+                    + ("" if unknown else "; if it is right, check NEWSBOT_TELEGRAM_API_URL"),
                 ),
                 skipped(TELEGRAM_WEBHOOK, "needs a token Telegram accepts"),
             ]
@@ -195,15 +202,26 @@ async def slack_checks(token: str, *, api_url: str, readers: bool, seconds: floa
         try:
             who = await _within(client.auth_test(), seconds, host, token)
         except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else None
+            data = getattr(exc.response, "data", None)
+            error = data.get("error") if isinstance(data, dict) else None
+            if error in OPERATOR:
+                return [
+                    failed(
+                        SLACK_LOGIN,
+                        f"{host} refused NEWSBOT_SLACK_BOT_TOKEN: {error}",
+                        "copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & "
+                        "Permissions page into NEWSBOT_SLACK_BOT_TOKEN",
+                    ),
+                    skipped(SLACK_SCOPES, "needs a token Slack accepts"),
+                ]
+            status = getattr(exc.response, "status_code", None)
             return [
                 failed(
                     SLACK_LOGIN,
-                    f"{host} refused NEWSBOT_SLACK_BOT_TOKEN: {error or exc}",
-                    "copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & "
-                    "Permissions page into NEWSBOT_SLACK_BOT_TOKEN",
+                    f"{host} answered auth.test with {error or f'HTTP {status}'}",
+                    "run the doctor again in a minute; if it persists, see status.slack.com",
                 ),
-                skipped(SLACK_SCOPES, "needs a token Slack accepts"),
+                skipped(SLACK_SCOPES, "needs an answer from Slack"),
             ]
         except _Unanswered as exc:
             return [
