@@ -8,7 +8,8 @@ or, failing that, the text of the nearest outline it is nested in (readers expor
 that way). OPML's category is "comma-separated, slash-delimited": the first category counts,
 and of a path such as ``/지역/성남`` its last, most specific, part.
 
-The file is parsed with expat directly and a DOCTYPE is refused outright: it is the only
+A file in an encoding expat does not read (EUC-KR) is decoded the way feeds are. The file
+is parsed with expat directly and a DOCTYPE is refused outright: it is the only
 place entities can be declared, so no entity expansion ("billion laughs") or external entity
 can happen, and OPML has no use for one.
 
@@ -26,6 +27,7 @@ from datetime import datetime
 from xml.parsers import expat
 
 from newsbot.errors import InputError
+from newsbot.ingest.charset import as_utf8_xml, declared_in_document, decode_feed
 from newsbot.ingest.drafts import Problem
 from newsbot.ingest.urls import canonical_url
 
@@ -33,6 +35,7 @@ NAMESPACE = "urn:newsbot:opml:1"
 MIN_INTERVAL = 10  # seconds, as `newsbot feeds add --interval`
 MAX_SECTION = 100  # characters: the feeds.section column
 _SEP = " "  # expat's separator between a namespace and a local name
+_EXPAT_ENCODINGS = ("utf-8", "utf-16", "ascii", "iso8859-1")  # as codecs names them
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,16 @@ class _Refused(Exception):
     pass
 
 
+def _decoded(data: bytes) -> bytes:
+    """Expat reads UTF-8, UTF-16, ASCII and Latin-1; a file in another encoding (Korean CMSs
+    still write EUC-KR) is decoded as feeds are and handed over as UTF-8."""
+    if declared_in_document(data) in (None, *_EXPAT_ENCODINGS):
+        return data
+    return as_utf8_xml(decode_feed(data))
+
+
 def _tree(data: bytes) -> _Element:
+    data = _decoded(data)
     parser = expat.ParserCreate(namespace_separator=_SEP)
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     root: list[_Element] = []

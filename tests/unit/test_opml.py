@@ -86,6 +86,18 @@ def test_opml_1_0_with_lower_case_attribute_names_is_read() -> None:
     assert (feed.url, feed.title, feed.interval) == ("http://a.example.kr/rss", "피드", None)
 
 
+def test_a_korean_cms_export_in_euc_kr_is_read() -> None:
+    data = (
+        '<?xml version="1.0" encoding="EUC-KR"?>\n<opml version="1.0"><body>'
+        '<outline text="경제 뉴스" xmlUrl="https://a.example.kr/rss" category="경제"/>'
+        "</body></opml>"
+    ).encode("euc-kr")
+
+    [feed] = read_opml(data)
+
+    assert (feed.title, feed.category) == ("경제 뉴스", "경제")
+
+
 def test_malformed_xml_is_refused_with_its_line_and_column() -> None:
     data = opml('<outline text="a" xmlUrl="https://a.example.kr/rss">')  # closed by </body>
 
