@@ -20,6 +20,7 @@ from handlers.context import HandlerContext
 from handlers.registry import CommandSpec
 from handlers.router import RateLimit, Router
 from newsbot.app import App
+from newsbot.config import Settings
 from newsbot.conversation import ChatDirectory, Frontend
 from newsbot.delivery.dispatcher import DispatchSettings
 from newsbot.delivery.outcomes import Platform
@@ -144,18 +145,36 @@ def _claimer(app: App) -> Callable[[str], Awaitable[bool]]:
     return claim
 
 
+def _listen_address(settings: Settings, *, wanted: bool) -> str | None:
+    webhook = (
+        bool(settings.telegram_webhook_url)
+        and settings.telegram_webhook_secret is not None
+        and settings.telegram_token is not None
+    )
+    if not (wanted or webhook or settings.http_listen):
+        return None
+    return settings.http_listen or (
+        settings.telegram_webhook_listen if webhook else DEFAULT_HTTP_LISTEN
+    )
+
+
+def http_listen_address(settings: Settings) -> str | None:
+    """Where `newsbot run` with these settings listens for HTTP; None when it serves none
+    (for `newsbot doctor`, which checks the address is free)."""
+    slack_http = (
+        settings.slack_bot_token is not None
+        and settings.slack_app_token is None
+        and settings.slack_signing_secret is not None
+    )
+    return _listen_address(settings, wanted=slack_http)
+
+
 def _http_server(app: App, *, wanted: bool) -> HttpServer | None:
     """The process's one HTTP server: when something is served on it (Slack's HTTP mode, a
     Telegram webhook) or NEWSBOT_HTTP_LISTEN asks for it. Without NEWSBOT_HTTP_LISTEN a
     Telegram webhook keeps listening where NEWSBOT_TELEGRAM_WEBHOOK_LISTEN says."""
-    settings = app.settings
-    webhook = _telegram_webhook(app) is not None and settings.telegram_token is not None
-    if not (wanted or webhook or settings.http_listen):
-        return None
-    listen = settings.http_listen or (
-        settings.telegram_webhook_listen if webhook else DEFAULT_HTTP_LISTEN
-    )
-    return HttpServer(Listen.parse(listen))
+    listen = _listen_address(app.settings, wanted=wanted)
+    return None if listen is None else HttpServer(Listen.parse(listen))
 
 
 def build_bot(

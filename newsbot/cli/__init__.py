@@ -19,6 +19,7 @@ from newsbot.cli.chats import chats, stats
 from newsbot.cli.db import db
 from newsbot.cli.demo import demo
 from newsbot.cli.digest import digest
+from newsbot.cli.doctor import doctor
 from newsbot.cli.editors import audit, editors
 from newsbot.cli.feeds import feeds
 from newsbot.cli.ingest import import_command, poll, views
@@ -35,6 +36,7 @@ for command in (run_command, worker_command, chats, stats):
     cli.add_command(command)
 cli.add_command(digest)
 cli.add_command(slack)
+cli.add_command(doctor)
 for command in (editors, audit):
     cli.add_command(command)
 

@@ -10,6 +10,7 @@ import click
 from newsbot import __version__, event_loop
 from newsbot.app import App, index_missing, open_app, prepare_store
 from newsbot.config import Settings, load_settings
+from newsbot.errors import ConfigError
 from newsbot.logs import setup_logging
 
 T = TypeVar("T")
@@ -29,7 +30,13 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
     overrides: dict[str, Any] = {}
     if database_url:
         overrides["database_url"] = database_url
-    settings = load_settings(**overrides)
+    try:
+        settings = load_settings(**overrides)
+    except ConfigError as exc:
+        if ctx.invoked_subcommand != "doctor":
+            raise
+        ctx.obj = exc  # the doctor reports it as its first check
+        return
     setup_logging(settings.log_level)
     ctx.obj = settings
 

@@ -133,6 +133,7 @@ class KiwiMorphemes:
     def __init__(self) -> None:
         self._kiwi: Any = None
         self._failed = False
+        self.error: str | None = None  # why Kiwi did not load, for `newsbot doctor`
         self._lock = threading.Lock()
 
     def _load(self) -> Any:
@@ -149,6 +150,7 @@ class KiwiMorphemes:
                     )
                 except Exception as exc:  # missing package, unreadable model, no memory
                     self._failed = True
+                    self.error = f"{type(exc).__name__}: {exc}"
                     log.warning("Korean analyzer unavailable, searching on bigrams alone: %s", exc)
             return self._kiwi
 

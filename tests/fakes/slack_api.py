@@ -15,6 +15,10 @@ which says hello, sends the envelopes a test queues (``send_envelope``) and reco
 Switches make it misbehave: 429 with Retry-After for the next N calls or every Nth post (a
 storm), 5xx bursts, answers slower than the client waits, archived, missing and not-joined
 channels, and a revoked token (``invalid_auth``).
+
+``auth.test`` answers who the token is and, as Slack does, the scopes it was granted in the
+``x-oauth-scopes`` response header (``scopes``: every scope the app manifest asks for, unless a
+test takes some away).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any, TypeVar
 import pytest
 from aiohttp import web
 
+from newsbot.platforms.slack_manifest import SCOPES
 from tests.fakes.loopback import serving
 
 TOKEN = "xoxb-test-token"
@@ -78,6 +83,7 @@ class FakeSlack:
     undeletable: set[tuple[str, str]] = field(default_factory=set)
     not_member: set[str] = field(default_factory=set)
     invalid_auth: bool = False
+    scopes: list[str] = field(default_factory=lambda: list(SCOPES))  # granted to TOKEN
     rate_limited: int = 0  # the next N calls get 429
     flood_every: int = 0  # every Nth chat.postMessage gets 429 (a storm)
     retry_after: int = 1
@@ -221,7 +227,8 @@ class FakeSlack:
         }.get(record.method)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
-        return 200, handler(record.arguments), {}
+        headers = {"x-oauth-scopes": ",".join(self.scopes)} if record.method == "auth.test" else {}
+        return 200, handler(record.arguments), headers
 
     def _ratelimited(self) -> tuple[int, dict[str, Any], dict[str, str]]:
         return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(self.retry_after)}
