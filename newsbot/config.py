@@ -291,4 +291,5 @@ def load_settings(**overrides: object) -> Settings:
             shown = "***"
         else:
             shown = repr(mask_url(value) if isinstance(value, str) else value)
-        raise ConfigError(f"{key}={shown}: {first['msg']}") from None
+        need = str(first["msg"]).removeprefix("Value error, ")  # pydantic's wording for ours
+        raise ConfigError(f"{key}={shown}: {need}") from None

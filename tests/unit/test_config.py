@@ -125,7 +125,7 @@ def test_an_unknown_log_level_names_the_variable_and_the_value(
     with pytest.raises(ConfigError) as caught:
         load_settings()
 
-    assert str(caught.value) == "NEWSBOT_LOG_LEVEL='LOUD': Value error, unknown log level 'LOUD'"
+    assert str(caught.value) == "NEWSBOT_LOG_LEVEL='LOUD': unknown log level 'LOUD'"
 
 
 @pytest.mark.parametrize(
