@@ -11,6 +11,7 @@ from newsbot.app import App
 from newsbot.cli.output import console, iso, print_json, print_problems
 from newsbot.cli.root import run_with_app, settings_of
 from newsbot.errors import InputError
+from newsbot.ingest import feed_list
 from newsbot.ingest.feed_list import FeedsImported, import_feeds, stored_feeds
 from newsbot.ingest.opml import OpmlError, read_opml, write_opml
 from newsbot.ingest.urls import site_of
@@ -35,17 +36,17 @@ def feeds() -> None:
 @click.pass_context
 def add(ctx: click.Context, url: str, section: str | None, interval: int | None) -> None:
     """Start polling the feed at URL."""
-    if not url.startswith(("http://", "https://")) or not site_of(url):
+    if not url.lower().startswith(("http://", "https://")) or not site_of(url):
         raise InputError(f"not an http(s) feed URL: {url!r}")
     every = interval or settings_of(ctx).feed_default_interval
 
     async def work(app: App) -> int:
         async with app.sessions() as session:
-            feed = await feed_store.add_feed(
+            feed_id = await feed_list.add_feed(
                 session, url, section=section, interval=every, now=app.clock.now()
             )
             await session.commit()
-            return feed.id
+            return feed_id
 
     feed_id = run_with_app(ctx, work)
     click.echo(

@@ -40,6 +40,20 @@ def _key(url: str) -> str:
         return url
 
 
+async def add_feed(
+    session: AsyncSession, url: str, *, section: str | None, interval: int, now: datetime
+) -> int:
+    """``newsbot feeds add``: refused when the store has the feed under another spelling of
+    its URL (``HTTPS://News.Example.kr/rss`` is ``https://news.example.kr/rss``), as an import
+    would count it present."""
+    key = _key(url)
+    for feed in await feed_store.list_feeds(session):
+        if _key(feed.url) == key:
+            raise InputError(f"feed already added as id {feed.id}: {feed.url}")
+    added = await feed_store.add_feed(session, url, section=section, interval=interval, now=now)
+    return added.id
+
+
 async def known_sections(session: AsyncSession) -> set[str]:
     """Sections the store knows: those its articles carry and those its feeds give."""
     feeds = await feed_store.list_feeds(session)

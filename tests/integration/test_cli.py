@@ -204,6 +204,8 @@ def test_feeds_can_be_added_listed_and_removed(
 
     duplicate = run(capsys, "feeds", "add", "https://news.example.kr/rss/all.xml")
     assert duplicate[0] == 2 and "already added as id 1" in duplicate[2]
+    respelled = run(capsys, "feeds", "add", "HTTPS://News.Example.kr:443/rss/all.xml#top")
+    assert respelled[0] == 2 and "already added as id 1" in respelled[2]
 
     _, listed, _ = run(capsys, "feeds", "list", "--json")
     [feed] = json.loads(listed)
