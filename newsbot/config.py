@@ -116,8 +116,8 @@ class Settings(BaseSettings):
     http_listen: str | None = Field(
         default=None,
         description="host:port of the bot's one HTTP server (Slack events, the Telegram "
-        "webhook, the CMS push API, /healthz); unset: 127.0.0.1:8080, or NEWSBOT_TELEGRAM_WEBHOOK_LISTEN when a "
-        "webhook is configured",
+        "webhook, the CMS push API, /healthz); unset: 127.0.0.1:8080, or "
+        "NEWSBOT_TELEGRAM_WEBHOOK_LISTEN when a webhook is configured",
     )
     api_token: SecretStr | None = Field(
         default=None,
@@ -128,7 +128,9 @@ class Settings(BaseSettings):
         default=10_000_000, gt=0, description="largest body the CMS push API accepts (413 over)"
     )
     api_per_minute: int = Field(
-        default=120, ge=1, description="requests a minute the CMS push API takes per token (429 over)"
+        default=120,
+        ge=1,
+        description="requests a minute the CMS push API takes per token (429 over)",
     )
     admins: str = Field(
         default="",
