@@ -20,7 +20,9 @@ array) per refused item, so a CMS can fix exactly those and send the rest no mor
 
 from __future__ import annotations
 
+import functools
 import hmac
+import json
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -45,6 +47,7 @@ ARTICLES_PATH = "/api/articles"
 VIEWS_PATH = "/api/views"
 STORE_RETRY_SECONDS = 5  # Retry-After while the store is unreachable
 CHUNK = 64 * 1024
+_dumps = functools.partial(json.dumps, ensure_ascii=False)  # reasons quote Korean titles
 
 StoreArticles = Callable[[list[Record]], Awaitable[ImportReport]]
 StoreViews = Callable[[list[Record]], Awaitable[ViewsReport]]
@@ -98,6 +101,7 @@ class CmsApi:
                 {"error": refused.error, **refused.extra},
                 status=refused.status,
                 headers=refused.headers,
+                dumps=_dumps,
             )
         except Exception as problem:
             if not is_unreachable(problem):
@@ -108,14 +112,14 @@ class CmsApi:
                 status=503,
                 headers={"Retry-After": str(STORE_RETRY_SECONDS)},
             )
-        return web.json_response(body, status=200 if stored else 422)
+        return web.json_response(body, status=200 if stored else 422, dumps=_dumps)
 
     def _authorize(self, request: web.Request) -> None:
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
             given.strip().encode(), self.token.encode()
         ):
-            refused = _Refused(401, "missing or wrong bearer token (Authorization: Bearer …)")
+            refused = _Refused(401, "missing or wrong bearer token (Authorization: Bearer <token>)")
             refused.headers["WWW-Authenticate"] = 'Bearer realm="newsbot"'
             raise refused
         wait = self.limit.take(self.token)
