@@ -19,11 +19,18 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from newsbot.app import App
 from newsbot.bot import Bot, Overrides, build_bot
 from newsbot.delivery.pacing import Limits
+from newsbot.ingest.importer import ImportReport, import_records
+from newsbot.ingest.payloads import Record
+from newsbot.ingest.view_counts import ViewsReport
+from newsbot.platforms.cms_api import CmsApi
+from newsbot.platforms.request_limit import RequestLimit
 from newsbot.platforms.telegram import TelegramPlatform
+from newsbot.platforms.web import HttpServer, Listen
 from newsbot.store.delivery_models import Delivery, DeliveryState
 from newsbot.store.models import Article
 from tests.builders import ALL_NEWS, PUBLISHED, add_chat
@@ -375,3 +382,38 @@ async def test_the_api_is_off_without_a_token(app: App) -> None:
     assert bot.server is not None and "/api/articles" not in bot.server.paths
     without_listen = build_bot(app)
     assert without_listen.server is None  # and nothing starts an HTTP server for it
+
+
+async def test_a_store_outage_is_503_and_the_same_body_sent_again_is_stored(app: App) -> None:
+    """The API as the composition root mounts it, on a server of its own, over a store that
+    cannot be reached at first: the CMS is told to come back, and loses nothing by it."""
+    calls = 0
+
+    async def articles(records: list[Record]) -> ImportReport:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OperationalError("INSERT INTO articles", {}, ConnectionRefusedError())
+        return await import_records(app.sessions, records, zone=app.settings.zone, clock=app.clock)
+
+    async def views(records: list[Record]) -> ViewsReport:
+        raise AssertionError("not posted here")
+
+    server = HttpServer(Listen("127.0.0.1", 0))
+    CmsApi(API_TOKEN, MAX_BYTES, RequestLimit(PER_MINUTE), articles, views).mount(server)
+    await server.start()
+    try:
+        url = f"http://127.0.0.1:{server.port}/api/articles"
+        headers = {"Authorization": f"Bearer {API_TOKEN}"}
+        body = json.dumps([article(1), article(2)]).encode()
+        async with aiohttp.ClientSession() as client:
+            async with client.post(url, data=body, headers=headers) as down:
+                down_status, retry_after = down.status, down.headers.get("Retry-After")
+            async with client.post(url, data=body, headers=headers) as up:
+                up_status, up_body = up.status, await up.json()
+    finally:
+        await server.stop()
+
+    assert (down_status, retry_after) == (503, "5")
+    assert (up_status, up_body["new"]) == (200, 2)
+    assert await count(app, Article) == 2
