@@ -375,6 +375,15 @@ async def test_past_the_rate_limit_the_cms_is_told_when_to_come_back(cms: Runnin
     assert await count(cms.app, Article) == 0
 
 
+async def test_the_token_alone_starts_the_http_server_with_the_api_on_it(app: App) -> None:
+    settings = make_settings(app.settings.database_url, api_token=API_TOKEN)
+
+    bot = build_bot(dataclasses.replace(app, settings=settings))
+
+    assert bot.server is not None and bot.server.listen == Listen("127.0.0.1", 8080)
+    assert {"/api/articles", "/api/views"} <= set(bot.server.paths)
+
+
 async def test_the_api_is_off_without_a_token(app: App) -> None:
     settings = make_settings(app.settings.database_url, http_listen="127.0.0.1:0")
     bot = build_bot(dataclasses.replace(app, settings=settings))
