@@ -56,10 +56,12 @@ StoreViews = Callable[[list[Record]], Awaitable[ViewsReport]]
 class _Refused(Exception):
     """An answer other than the report, with its status and headers."""
 
-    def __init__(self, status: int, error: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, error: str, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(error)
         self.status, self.error, self.extra = status, error, extra
-        self.headers: dict[str, str] = {}
+        self.headers = headers or {}
 
 
 @dataclass(slots=True)
@@ -119,17 +121,20 @@ class CmsApi:
         if scheme.lower() != "bearer" or not hmac.compare_digest(
             given.strip().encode(), self.token.encode()
         ):
-            refused = _Refused(401, "missing or wrong bearer token (Authorization: Bearer <token>)")
-            refused.headers["WWW-Authenticate"] = 'Bearer realm="newsbot"'
-            raise refused
+            raise _Refused(
+                401,
+                "missing or wrong bearer token (Authorization: Bearer <token>)",
+                {"WWW-Authenticate": 'Bearer realm="newsbot"'},
+            )
         wait = self.limit.take(self.token)
         if wait > 0:
             seconds = max(1, math.ceil(wait))
-            refused = _Refused(
-                429, f"too many requests: send again in {seconds} s", retry_after=seconds
+            raise _Refused(
+                429,
+                f"too many requests: send again in {seconds} s",
+                {"Retry-After": str(seconds)},
+                retry_after=seconds,
             )
-            refused.headers["Retry-After"] = str(seconds)
-            raise refused
 
     async def _body(self, request: web.Request) -> bytes:
         """The whole body, refused as soon as it is known to be over ``max_bytes``."""
