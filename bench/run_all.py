@@ -16,6 +16,7 @@ BENCHMARKS = (
     "bench.fanout",
     "bench.prune",
     "bench.latency",
+    "bench.publish_latency",
     "bench.slack_commands",
     "bench.search_speed",
     "bench.digest",

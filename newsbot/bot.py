@@ -26,11 +26,16 @@ from newsbot.delivery.dispatcher import DispatchSettings
 from newsbot.delivery.outcomes import Platform
 from newsbot.delivery.pacing import Limits, Pacer
 from newsbot.health import Health
+from newsbot.ingest.importer import ImportReport, import_records
+from newsbot.ingest.payloads import Record
 from newsbot.ingest.poller import PollSettings
+from newsbot.ingest.view_counts import ViewsReport, store_views
 from newsbot.leadership import process_name
 from newsbot.metrics import Metrics
+from newsbot.platforms.cms_api import CmsApi
 from newsbot.platforms.console import ConsolePlatform
 from newsbot.platforms.console_chat import ConsoleDirectory, ConsoleFrontend
+from newsbot.platforms.request_limit import RequestLimit
 from newsbot.platforms.slack import SlackPlatform, slack_limits
 from newsbot.platforms.slack_bot import SlackFrontend
 from newsbot.platforms.slack_directory import SlackDirectory
@@ -40,6 +45,7 @@ from newsbot.platforms.telegram_bot import TelegramFrontend, WebhookConfig
 from newsbot.platforms.telegram_directory import TelegramDirectory
 from newsbot.platforms.web import HttpServer, Listen
 from newsbot.service import Service
+from newsbot.store.articles import Outcome
 from newsbot.store.inbound import claim_request
 from newsbot.text.analyzer import Analyzer, default_analyzer
 
@@ -81,6 +87,7 @@ class Bot:
     server: HttpServer | None = None  # the process's one HTTP server, when it has routes
     slack: SlackFrontend | None = None  # Slack's readers (HTTP mode or Socket Mode)
     slack_socket: SlackSocket | None = None
+    cms_api: CmsApi | None = None  # POST /api/articles and /api/views, with NEWSBOT_API_TOKEN
 
 
 def build_platforms(app: App, overrides: Mapping[str, Platform]) -> dict[str, Platform]:
@@ -145,6 +152,32 @@ def _claimer(app: App) -> Callable[[str], Awaitable[bool]]:
     return claim
 
 
+def _cms_api(app: App, service: Service) -> CmsApi | None:
+    """The CMS push API while NEWSBOT_API_TOKEN is set. It stores through the importer and
+    wakes this process's matcher when it stored new or corrected articles (on PostgreSQL the
+    trigger's NOTIFY wakes the leader's too, whichever process that is)."""
+    settings = app.settings
+    if settings.api_token is None:
+        return None
+
+    async def articles(records: list[Record]) -> ImportReport:
+        report = await import_records(app.sessions, records, zone=settings.zone, clock=app.clock)
+        if report.counts[Outcome.NEW] or report.counts[Outcome.CORRECTED]:
+            service.articles_stored()
+        return report
+
+    async def views(records: list[Record]) -> ViewsReport:
+        return await store_views(app.sessions, records)
+
+    return CmsApi(
+        token=settings.api_token.get_secret_value(),
+        max_bytes=settings.api_max_bytes,
+        limit=RequestLimit(settings.api_per_minute),
+        store_articles=articles,
+        store_views=views,
+    )
+
+
 def _listen_address(settings: Settings, *, wanted: bool) -> str | None:
     webhook = (
         bool(settings.telegram_webhook_url)
@@ -166,13 +199,14 @@ def http_listen_address(settings: Settings) -> str | None:
         and settings.slack_app_token is None
         and settings.slack_signing_secret is not None
     )
-    return _listen_address(settings, wanted=slack_http)
+    return _listen_address(settings, wanted=slack_http or settings.api_token is not None)
 
 
 def _http_server(app: App, *, wanted: bool) -> HttpServer | None:
     """The process's one HTTP server: when something is served on it (Slack's HTTP mode, a
-    Telegram webhook) or NEWSBOT_HTTP_LISTEN asks for it. Without NEWSBOT_HTTP_LISTEN a
-    Telegram webhook keeps listening where NEWSBOT_TELEGRAM_WEBHOOK_LISTEN says."""
+    Telegram webhook, the CMS push API) or NEWSBOT_HTTP_LISTEN asks for it. Without
+    NEWSBOT_HTTP_LISTEN a Telegram webhook keeps listening where
+    NEWSBOT_TELEGRAM_WEBHOOK_LISTEN says."""
     listen = _listen_address(app.settings, wanted=wanted)
     return None if listen is None else HttpServer(Listen.parse(listen))
 
@@ -214,7 +248,8 @@ def build_bot(
     frontends: list[Frontend] = []
     servers: list[Frontend] = []
     slack_mode = _slack_mode(app) if readers and slack_directory is not None else None
-    server = _http_server(app, wanted=slack_mode == "http") if readers else None
+    wanted = slack_mode == "http" or settings.api_token is not None
+    server = _http_server(app, wanted=wanted) if readers else None
     if not readers and settings.http_listen:  # a worker: its own health and metrics
         server = HttpServer(Listen.parse(settings.http_listen))
     if server is not None:
@@ -273,6 +308,9 @@ def build_bot(
         platforms=lambda: {name: breaker.describe() for name, breaker in breakers.items()},
         analyzer=lambda: analyzer.state,
     )
+    cms_api = _cms_api(app, service) if server is not None else None
+    if server is not None and cms_api is not None:
+        cms_api.mount(server)
     if server is not None:
         server.health = health.check
         server.metrics = metrics.scrape
@@ -290,4 +328,5 @@ def build_bot(
         server=server,
         slack=slack_frontend,
         slack_socket=slack_socket,
+        cms_api=cms_api,
     )

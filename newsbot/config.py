@@ -116,8 +116,21 @@ class Settings(BaseSettings):
     http_listen: str | None = Field(
         default=None,
         description="host:port of the bot's one HTTP server (Slack events, the Telegram "
-        "webhook, /healthz, /metrics; workers too when set); unset: 127.0.0.1:8080, or "
-        "NEWSBOT_TELEGRAM_WEBHOOK_LISTEN when a webhook is configured",
+        "webhook, the CMS push API, /healthz, /metrics; workers too when set); unset: "
+        "127.0.0.1:8080, or NEWSBOT_TELEGRAM_WEBHOOK_LISTEN when a webhook is configured",
+    )
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token of the CMS push API (POST /api/articles, /api/views) on the "
+        "HTTP server; unset: the API is off",
+    )
+    api_max_bytes: int = Field(
+        default=10_000_000, gt=0, description="largest body the CMS push API accepts (413 over)"
+    )
+    api_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="requests a minute the CMS push API takes per token (429 over)",
     )
     admins: str = Field(
         default="",
@@ -231,6 +244,15 @@ class Settings(BaseSettings):
                 "NEWSBOT_SLACK_BOT_TOKEN (xoxb-…) is required with NEWSBOT_SLACK_APP_TOKEN"
             )
         return self
+
+    @field_validator("api_token")
+    @classmethod
+    def _api_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # It guards writes to the store from the network: a short one could be guessed, and
+        # a space or quote pasted with it would never match what the CMS sends.
+        if value is not None and not re.fullmatch(r"[\x21-\x7e]{16,}", value.get_secret_value()):
+            raise ValueError("at least 16 printable characters, no spaces")
+        return value
 
     @field_validator("slack_app_token")
     @classmethod

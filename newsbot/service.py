@@ -10,10 +10,10 @@ Feed polling stays a loop of its own; why is in `newsbot.scheduler`.
 The matcher and dispatchers are loops woken by events, not timed jobs: the work is there the
 moment articles or deliveries are committed, and a timer would only add latency. On
 PostgreSQL the leader's matcher LISTENs for the notification a trigger sends when article
-events are committed, by any writer (`newsbot.delivery.wakeup`); on SQLite the poller wakes
-it after storing articles. A matcher that writes deliveries wakes this process's dispatchers
-the same way. Their idle passes only catch what no event announces (rows that come due by
-time, a follower asking for the lock).
+events are committed, by any writer (`newsbot.delivery.wakeup`); on SQLite the poller and
+the CMS push API wake it after storing articles (``articles_stored``). A matcher that
+writes deliveries wakes this process's dispatchers the same way. Their idle passes only
+catch what no event announces (rows that come due by time, a follower asking for the lock).
 
 Stopping (Ctrl-C, SIGTERM) lets the current batch settle: a claimed delivery is either sent
 and marked, or left to its lease; never lost.
@@ -87,6 +87,9 @@ class Service:
     digests: DigestTick = field(init=False)
     # Set after each digest tick that queued some, so this process's dispatchers start at once.
     digest_wake: asyncio.Event | None = field(default=None, init=False)
+    # Set when articles are stored in this process (feeds polled, the CMS push API), so its
+    # matcher starts at once; on PostgreSQL the trigger's NOTIFY also wakes the leader's.
+    match_wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(
@@ -146,6 +149,11 @@ class Service:
         if report.queued and self.digest_wake is not None:
             self.digest_wake.set()
         return report
+
+    def articles_stored(self) -> None:
+        """New or corrected articles were committed here: match them now, not at the next
+        timed pass (on SQLite nothing else would tell this process's matcher)."""
+        self.match_wake.set()
 
     async def _pause(self, seconds: float, wake: asyncio.Event | None) -> None:
         """Idle for ``seconds``, or until the service stops or ``wake`` is set."""
@@ -230,7 +238,7 @@ class Service:
         client = make_client(
             timeout=self.app.settings.http_timeout, user_agent=self.app.settings.http_user_agent
         )
-        match_wake, dispatch_wake = asyncio.Event(), asyncio.Event()
+        match_wake, dispatch_wake = self.match_wake, asyncio.Event()
         self.digest_wake = dispatch_wake
         listener = None
         if backend_name(self.app.settings.database_url) == "postgresql":
@@ -245,7 +253,7 @@ class Service:
             for result in results:
                 self.telemetry.feed_polled(result.status)
             if _stored_any(results):
-                match_wake.set()  # the only wake-up on SQLite; on PostgreSQL a quicker one
+                self.articles_stored()  # the only wake-up on SQLite; on PostgreSQL a quicker one
             return False
 
         async def match_step() -> bool:

@@ -8,7 +8,8 @@ import pytest
 
 from newsbot.app import App
 from newsbot.cli import main
-from newsbot.ingest.importer import Format, import_articles, import_views
+from newsbot.ingest.importer import Format, import_articles
+from newsbot.ingest.view_counts import import_views
 from tests.conftest import SAMPLES
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_5b0afd051804e015.txt"

@@ -15,7 +15,8 @@ from newsbot.cli.live_demo import live
 from newsbot.cli.output import articles_table, console
 from newsbot.cli.root import run_with_app, settings_of
 from newsbot.config import mask_url
-from newsbot.ingest.importer import Format, import_articles, import_views
+from newsbot.ingest.importer import Format, import_articles
+from newsbot.ingest.view_counts import import_views
 from newsbot.ranking import latest_articles, latest_view_day, most_viewed
 from newsbot.search.engine import search
 from newsbot.text.analyzer import default_analyzer

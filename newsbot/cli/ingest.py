@@ -14,8 +14,9 @@ from newsbot.app import App
 from newsbot.cli.output import is_terminal, print_problems
 from newsbot.cli.root import run_with_app, settings_of
 from newsbot.ingest.fetch import make_client
-from newsbot.ingest.importer import Format, ImportReport, import_articles, import_views
+from newsbot.ingest.importer import Format, ImportReport, import_articles
 from newsbot.ingest.poller import FeedResult, PollSettings, poll_due_feeds
+from newsbot.ingest.view_counts import import_views
 from newsbot.store.articles import Outcome
 
 _PATH = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)

@@ -1,4 +1,5 @@
-"""Importing files: CMS exports (NDJSON/JSON), RSS/Atom documents, and daily view counts.
+"""Importing articles: CMS exports (NDJSON/JSON) and RSS/Atom documents, from files or from
+records already decoded (the CMS push API); view counts are ``newsbot.ingest.view_counts``.
 
 Files are read in batches so a large export needs little memory and a broken line costs only
 itself: each rejected line or item is reported with its line number and the reason.
@@ -7,15 +8,11 @@ itself: each rejected line or item is reported with its line number and the reas
 from __future__ import annotations
 
 import asyncio
-import csv
 import enum
-import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,12 +21,11 @@ from newsbot.clock import Clock
 from newsbot.errors import InputError
 from newsbot.ingest.drafts import Problem
 from newsbot.ingest.feeds import parse_feed
+from newsbot.ingest.payloads import Record, decode_document, document_records, ndjson_records
 from newsbot.ingest.records import record_to_draft
-from newsbot.ingest.urls import canonical_url
 from newsbot.store.articles import Outcome, store_drafts
 from newsbot.store.drafts import ArticleDraft
 from newsbot.store.search_index import OPTIMIZE_AFTER, optimize
-from newsbot.store.views import ViewCount, find_article_ids, store_view_counts
 
 BATCH_SIZE = 500
 Progress = Callable[[int], None]  # called with the number of bytes read so far
@@ -124,6 +120,23 @@ async def import_articles(
             progress(size)
         return report
     records = _ndjson_records(path, progress) if fmt is Format.NDJSON else _json_records(path)
+    await import_records(sessions, records, zone=zone, clock=clock, report=report)
+    if fmt is Format.JSON and progress:
+        progress(size)
+    return report
+
+
+async def import_records(
+    sessions: async_sessionmaker[AsyncSession],
+    records: Iterable[Record],
+    *,
+    zone: ZoneInfo,
+    clock: Clock,
+    report: ImportReport | None = None,
+) -> ImportReport:
+    """Validate and store decoded records (``newsbot.ingest.payloads``) in batches: the one
+    path for a file, an HTTP body or anything else that yields the CMS schema."""
+    report = report or ImportReport()
     assumed_zone = 0
     pending: list[ArticleDraft] = []
     for where, raw in records:
@@ -141,8 +154,6 @@ async def import_articles(
             await _store(sessions, pending, report, clock)
             pending = []
     await _store(sessions, pending, report, clock)
-    if fmt is Format.JSON and progress:
-        progress(size)
     written = sum(report.counts[o] for o in (Outcome.NEW, Outcome.CORRECTED, Outcome.UPDATED))
     if written >= OPTIMIZE_AFTER:  # a big import leaves the search index fragmented
         async with sessions() as session:
@@ -166,152 +177,22 @@ async def _store(
         await session.commit()
 
 
-def _ndjson_records(path: Path, progress: Progress | None) -> Iterator[tuple[str, Any]]:
+def _ndjson_records(path: Path, progress: Progress | None) -> Iterator[Record]:
     read = 0
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            read += len(line)
-            if progress and number % 200 == 0:
-                progress(read)
-            where = f"line {number}"
-            stripped = line.strip()
-            if number == 1:
-                stripped = stripped.removeprefix(b"\xef\xbb\xbf")
-            if not stripped:
-                continue
-            try:
-                yield where, json.loads(stripped.decode("utf-8"))
-            except UnicodeDecodeError:
-                yield where, Problem(where, "not UTF-8 text")
-            except json.JSONDecodeError as exc:
-                yield where, Problem(where, f"not JSON: {exc.msg} at column {exc.colno}")
+
+    def lines() -> Iterator[bytes]:
+        nonlocal read
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                read += len(line)
+                if progress and number % 200 == 0:
+                    progress(read)
+                yield line
+
+    yield from ndjson_records(lines())
     if progress:
         progress(read)
 
 
-def _json_records(path: Path) -> Iterator[tuple[str, Any]]:
-    try:
-        document = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not JSON: {exc.msg} at line {exc.lineno}") from None
-    if isinstance(document, dict) and isinstance(document.get("articles"), list):
-        document = document["articles"]
-    if not isinstance(document, list):
-        raise InputError(f'{path}: expected a JSON array of articles or {{"articles": [...]}}')
-    for index, item in enumerate(document):
-        yield f"record {index + 1}", item
-
-
-# --- view counts -------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class ViewsReport:
-    stored: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class _ViewRow:
-    where: str
-    url: str | None
-    guid: str | None
-    day: date
-    views: int
-
-
-_KEY_COLUMNS = {"url": "url", "link": "url", "guid": "guid", "id": "guid", "article": "ref"}
-_DAY_COLUMNS = ("date", "day")
-_VIEW_COLUMNS = ("views", "count", "pageviews")
-
-
-def _view_row(where: str, raw: dict[str, Any]) -> _ViewRow:
-    fields = {str(k).strip().lower(): v for k, v in raw.items() if k is not None}
-    url = guid = None
-    for column, kind in _KEY_COLUMNS.items():
-        value = str(fields.get(column) or "").strip()
-        if not value:
-            continue
-        if kind == "ref":
-            kind = "url" if value.startswith(("http://", "https://")) else "guid"
-        if kind == "url" and url is None:
-            url = canonical_url(value)
-        elif kind == "guid" and guid is None:
-            guid = value
-    if url is None and guid is None:
-        raise InputError("no article url or guid")
-    day_text = next((str(fields[c]).strip() for c in _DAY_COLUMNS if fields.get(c)), "")
-    try:
-        day = date.fromisoformat(day_text[:10])
-    except ValueError:
-        raise InputError(f"date {day_text!r} is not YYYY-MM-DD") from None
-    views_text = next(
-        (str(fields[c]).strip() for c in _VIEW_COLUMNS if fields.get(c) is not None), ""
-    )
-    try:
-        views = int(views_text.replace(",", ""))
-    except ValueError:
-        raise InputError(f"views {views_text!r} is not a whole number") from None
-    if views < 0:
-        raise InputError(f"views {views} is negative")
-    return _ViewRow(where, url, guid, day, views)
-
-
-def _view_records(path: Path) -> Iterator[tuple[str, dict[str, Any] | Problem]]:
-    head = _read_head(path)
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if path.suffix.lower() in (".ndjson", ".jsonl", ".json") or start in (b"{", b"["):
-        yield from (
-            (where, raw if isinstance(raw, (dict, Problem)) else Problem(where, "not an object"))
-            for where, raw in _ndjson_records(path, None)
-        )
-        return
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text") from None
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {f.strip().lower() for f in reader.fieldnames} & set(
-        _VIEW_COLUMNS
-    ):
-        raise InputError(f"{path}: expected a CSV header with url or guid, date, views")
-    for row in reader:
-        yield f"line {reader.line_num}", row
-
-
-async def import_views(sessions: async_sessionmaker[AsyncSession], path: Path) -> ViewsReport:
-    report = ViewsReport()
-    rows: list[_ViewRow] = []
-    for where, raw in _view_records(path):
-        if isinstance(raw, Problem):
-            report.problems.append(raw)
-            continue
-        try:
-            rows.append(_view_row(where, raw))
-        except InputError as exc:
-            report.problems.append(Problem(where, str(exc)))
-    for start in range(0, len(rows), BATCH_SIZE):
-        chunk = rows[start : start + BATCH_SIZE]
-        async with sessions() as session:
-            by_url, by_guid = await find_article_ids(
-                session,
-                urls=[r.url for r in chunk if r.url],
-                guids=[r.guid for r in chunk if r.guid],
-            )
-            counts = []
-            for row in chunk:
-                ident = (by_url.get(row.url) if row.url else None) or (
-                    by_guid.get(row.guid) if row.guid else None
-                )
-                if ident is None:
-                    report.problems.append(
-                        Problem(row.where, f"no stored article for {row.url or row.guid}")
-                    )
-                    continue
-                counts.append(ViewCount(ident, row.day, row.views))
-            await store_view_counts(session, counts)
-            await session.commit()
-            report.stored += len(counts)
-    return report
+def _json_records(path: Path) -> Iterator[Record]:
+    yield from document_records(decode_document(path.read_bytes(), str(path)), str(path))

@@ -1,11 +1,12 @@
 """The process's one HTTP server (aiohttp): every route the bot answers on one listener.
 
 Routes are added by whoever serves them before the server starts: Slack's ``/slack/events``
-(``slack_bot``), the Telegram webhook (``telegram_bot``), and the server's own ``GET /healthz``
-and ``GET /metrics``, whose answers the composition root provides (``newsbot.health``,
-``newsbot.metrics``): this module only serves them.
-A body over ``max_body`` bytes is answered 413 by aiohttp before any handler reads it; the
-routes check their own signatures or secrets. The server is started on every ``newsbot run``
+(``slack_bot``), the Telegram webhook (``telegram_bot``), the CMS push API (``cms_api``,
+which reads its body itself under its own cap), and the server's own ``GET /healthz`` and
+``GET /metrics``, whose answers the composition root provides (``newsbot.health``,
+``newsbot.metrics``): this module only serves them. A body over ``max_body`` bytes is
+answered 413 when a handler reads it; the routes check their own signatures or secrets.
+The server is started on every ``newsbot run``
 process, leader or not: its routes keep no state of their own (what must happen once is made
 so in the store), so any number of processes can stand behind one load balancer.
 """

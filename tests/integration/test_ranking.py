@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from newsbot.app import App
-from newsbot.ingest.importer import import_views
+from newsbot.ingest.view_counts import import_views
 from newsbot.ranking import latest_articles, latest_view_day, most_viewed
 from newsbot.store.articles import store_drafts
 from newsbot.store.views import ViewCount, store_view_counts

@@ -14,7 +14,8 @@ from handlers.router import Router
 from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.conversation import MAX_TOKEN_BYTES, Button, ButtonPress, Command, Reply
-from newsbot.ingest.importer import Format, import_articles, import_views
+from newsbot.ingest.importer import Format, import_articles
+from newsbot.ingest.view_counts import import_views
 from newsbot.text.analyzer import default_analyzer
 from tests.conftest import SAMPLES
 

@@ -270,3 +270,38 @@ def test_how_long_a_message_may_wait_reads_as_operators_write_it(value: str, hou
 def test_a_max_age_that_cannot_work_is_one_line_naming_the_setting(value: str, says: str) -> None:
     with pytest.raises(ConfigError, match=rf"^NEWSBOT_URGENT_MAX_AGE='{value}': .*{says}"):
         load_settings(_env_file=None, urgent_max_age=value)
+
+
+# --- the CMS push API ----------------------------------------------------------------------
+
+
+def test_the_cms_api_is_off_until_its_token_is_set() -> None:
+    assert load_settings(_env_file=None).api_token is None
+
+
+def test_a_short_api_token_is_refused_masked() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None, api_token="short-leak")
+
+    message = str(caught.value)
+    assert message.startswith("NEWSBOT_API_TOKEN=***: ")
+    assert "at least 16 printable characters" in message
+    assert "leak" not in message and "\n" not in message
+
+
+def test_an_api_token_never_appears_in_repr_or_json() -> None:
+    token = "cms-token-0123456789abcdef"
+    settings = load_settings(_env_file=None, api_token=token)
+
+    for shown in (repr(settings), str(settings), settings.model_dump_json()):
+        assert token not in shown
+
+
+@pytest.mark.parametrize(("variable", "value"), [("API_MAX_BYTES", "0"), ("API_PER_MINUTE", "-1")])
+def test_api_limits_that_cannot_work_name_the_setting(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(f"NEWSBOT_{variable}", value)
+
+    with pytest.raises(ConfigError, match=rf"^NEWSBOT_{variable}='{value}': "):
+        load_settings(_env_file=None)
