@@ -12,7 +12,8 @@ however many checks, processes or restarts see an outage, the alert chat hears:
 
 Starts, repeats and notices together are capped at ``Rules.per_hour`` in any sliding hour,
 counted from the queued messages themselves, so the cap holds across processes too. When it
-is reached, the most severe alerts go first and the rest wait, open and unannounced.
+is reached, starts go before repeats and the most severe first; the rest wait, open and
+unannounced (and an alert that ends before it was announced is never mentioned).
 
 The caller owns the session and commits: a message is queued in the same transaction that
 marks its alert announced, so neither can happen without the other.
@@ -120,17 +121,24 @@ async def _announce(
     if not due:
         return []
     room = await room_left(session, now, rules)
-    due.sort(key=lambda pair: (_ORDER[SEVERITY[Kind(pair[0].kind)]], pair[0].opened_at))
+    # News first: starts before repeats, then the most severe, then the oldest.
+    due.sort(
+        key=lambda pair: (
+            pair[1] is AlertEvent.REPEATED,
+            _ORDER[SEVERITY[Kind(pair[0].kind)]],
+            pair[0].opened_at,
+        )
+    )
     queued = []
     for state, event in due[:room]:
         queued.append(_queue(session, state, event, now))
         state.notified_at = now
-    if len(due) > room:
-        log.warning(
-            "alerts: %d held back by NEWSBOT_ALERT_PER_HOUR=%d (%s)",
+    if len(due) > room:  # every minute while it lasts: the log's level, not a warning
+        log.info(
+            "alerts: %d held back by NEWSBOT_ALERT_PER_HOUR=%d (%s…)",
             len(due) - room,
             rules.per_hour,
-            ", ".join(s.key for s, _ in due[room:]),
+            ", ".join(s.key for s, _ in due[room : room + 5]),
         )
     return queued
 
