@@ -114,13 +114,15 @@ class Service:
             process=process_name(),
         )
         if self.alerts is not None:
-            jobs.append(TimedJob("alerts", "check for operators' alerts", self.check, CHECK_EVERY))
+            jobs.append(
+                TimedJob("alerts", "check for operators' alerts", self.check_alerts, CHECK_EVERY)
+            )
             self.store.listener = self.alerts.store_changed
             for breaker in self.dispatcher.breakers.values():
                 breaker.listener = self.alerts.platform_changed
         self.leader_jobs = LeaderJobs(jobs)
 
-    async def check(self) -> int:
+    async def check_alerts(self) -> int:
         """The leader's minute of operators' alerts (``newsbot.alerts``)."""
         if self.alerts is None or not await self.leadership.acquire():
             return 0

@@ -26,7 +26,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.alerts.checks import leader_change
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 CAPPED = (AlertEvent.STARTED, AlertEvent.REPEATED, AlertEvent.NOTICE)
 HOUR = timedelta(hours=1)
+KEPT = timedelta(days=30)  # sent messages and resolved alerts, for whoever looks back
 _ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
@@ -196,6 +197,18 @@ async def resolve(session: AsyncSession, key: str, now: datetime) -> list[AlertM
     return _close(session, state, now)
 
 
+async def resolve_unheard(
+    session: AsyncSession, kind: Kind, *, seen_before: datetime, now: datetime
+) -> list[AlertMessage]:
+    """Resolve the open signalled alerts of ``kind`` no process has repeated since
+    ``seen_before``: the process that raised it died, or stopped before it could resolve."""
+    queued: list[AlertMessage] = []
+    for state in await _open_states(session):
+        if state.kind == kind.value and state.seen_at < seen_before:
+            queued += _close(session, state, now)
+    return queued
+
+
 async def past_outage(
     session: AsyncSession, alert: Alert, since: datetime, until: datetime, rules: Rules
 ) -> list[AlertMessage]:
@@ -236,3 +249,17 @@ async def leader(
     session.add(message)
     state.notified_at = now
     return [message]
+
+
+async def forget(session: AsyncSession, now: datetime) -> None:
+    """Sent messages and resolved alerts older than ``KEPT``: the queue and the states stay
+    small (the cap's count reads the last hour only). Unsent messages are never forgotten."""
+    before = now - KEPT
+    await session.execute(
+        delete(AlertMessage).where(AlertMessage.sent_at < before),
+        execution_options={"synchronize_session": False},
+    )
+    await session.execute(
+        delete(AlertState).where(AlertState.resolved_at < before, AlertState.key != "leader"),
+        execution_options={"synchronize_session": False},
+    )

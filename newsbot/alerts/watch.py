@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.alerts import checks, ledger, readings
-from newsbot.alerts.model import CHECKED_KINDS, Alert, Rules
+from newsbot.alerts.model import CHECKED_KINDS, Alert, Kind, Rules
 from newsbot.alerts.sender import AlertSender
 from newsbot.clock import Clock
 from newsbot.config import Settings
@@ -34,6 +34,11 @@ CHECK_EVERY = timedelta(minutes=1)
 # A check later than this after the one before means this process did not lead between
 # them: lateness of digests is counted afresh.
 LEADING_GAP = 3 * CHECK_EVERY
+# A process whose breaker stays open says so again this often (nothing is sent for it within
+# NEWSBOT_ALERT_REPEAT); one not heard of for STALE has died or lost the news of the close,
+# and the leader resolves its alert rather than repeat it forever.
+REFRESH_EVERY = timedelta(minutes=1)
+STALE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +70,8 @@ class Alerts:
     sender: AlertSender | None = None  # None: this process cannot reach the alert chat
     _signals: deque[_Signal] = field(default_factory=deque)
     _store_away: tuple[datetime, str] | None = None
+    _down: dict[str, str] = field(default_factory=dict)  # platforms whose breaker is open
+    _refreshed_at: datetime | None = None
     _watching_since: datetime | None = None
     _checked_at: datetime | None = None
 
@@ -73,8 +80,10 @@ class Alerts:
     def platform_changed(self, platform: str, down: bool, error: str) -> None:
         """A platform's breaker opened (``down``) or closed."""
         if down:
+            self._down[platform] = error
             self._signals.append(_Raise(checks.platform_down(platform, error)))
         else:
+            self._down.pop(platform, None)
             self._signals.append(_Resolve(f"platform:{platform}"))
 
     def store_changed(self, away: bool, error: str) -> None:
@@ -108,8 +117,12 @@ class Alerts:
             firing += checks.late_digests(
                 late, now, rules, watching_since=self._watching_since or now
             )
-            queued = await ledger.reconcile(session, firing, now, rules, kinds=CHECKED_KINDS)
+            queued = await ledger.resolve_unheard(
+                session, Kind.PLATFORM_DOWN, seen_before=now - STALE, now=now
+            )
+            queued += await ledger.reconcile(session, firing, now, rules, kinds=CHECKED_KINDS)
             queued += await ledger.leader(session, self.process, now, rules)
+            await ledger.forget(session, now)
             await session.commit()
         return len(queued)
 
@@ -137,6 +150,11 @@ class Alerts:
 
     async def step(self) -> bool:
         """The send loop's pass: signals written, due messages sent. Whether it did any."""
+        now = self.clock.now()
+        if self._down and (self._refreshed_at is None or now - self._refreshed_at >= REFRESH_EVERY):
+            self._refreshed_at = now
+            for platform, error in self._down.items():
+                self._signals.append(_Raise(checks.platform_down(platform, error)))
         queued = await self.flush()
         sent = await self.sender.send_due() if self.sender is not None else 0
         return bool(queued or sent)

@@ -368,3 +368,46 @@ async def test_a_message_another_process_is_sending_is_left_to_it(
     clock.advance(seconds=31)  # its lease ran out: that process died
     await alerts.step()
     assert len(platform.notices) == 1
+
+
+async def test_a_month_on_sent_messages_and_resolved_alerts_are_forgotten_unsent_ones_never(
+    app: App, clock: FixedClock
+) -> None:
+    platform = ScriptedNotices(name="telegram")
+    sending = process(app, platform=platform)
+    sending.platform_changed("slack", down=True, error="503")
+    sending.platform_changed("slack", down=False, error="")
+    await sending.step()  # both sent
+    platform.answer(ALERT_CHAT, Transient("502"))
+    sending.platform_changed("slack", down=True, error="503")
+    await sending.step()  # queued, not sent
+    clock.advance(days=31)
+
+    await process(app).check()
+
+    # The first pair is forgotten; the second start waits still, and its process, unheard of
+    # for a month, is taken to be gone: the leader resolves it.
+    assert await said(app) == [
+        ("platform:slack", AlertEvent.STARTED),
+        ("platform:slack", AlertEvent.RESOLVED),
+    ]
+    assert await unsent(app) == 2
+
+
+async def test_a_platform_alert_lasts_while_its_process_says_so_and_ends_when_it_falls_silent(
+    app: App, clock: FixedClock
+) -> None:
+    worker, leader = process(app, "host:2"), process(app, "host:1")
+    worker.platform_changed("telegram", down=True, error="502")
+    for _ in range(30):  # half an hour: the worker's breaker stays open
+        await worker.step()
+        await leader.check()
+        clock.advance(minutes=1)
+    for _ in range(6):  # the worker is killed
+        await leader.check()
+        clock.advance(minutes=1)
+
+    assert await said(app) == [
+        ("platform:telegram", AlertEvent.STARTED),
+        ("platform:telegram", AlertEvent.RESOLVED),
+    ]
