@@ -20,6 +20,7 @@ BENCHMARKS = (
     "bench.search_speed",
     "bench.digest",
     "bench.breaking",
+    "bench.alerts",
 )
 
 if __name__ == "__main__":
