@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.alerts import checks, ledger, readings
@@ -27,6 +28,7 @@ from newsbot.config import Settings
 from newsbot.delivery.breaker import Breaker
 from newsbot.delivery.outcomes import EditsNotices
 from newsbot.delivery.pacing import Pacer
+from newsbot.store.alerts import AlertMessage
 
 log = logging.getLogger(__name__)
 
@@ -135,18 +137,28 @@ class Alerts:
         while self._signals:
             signal = self._signals[0]
             now = self.clock.now()
-            async with self.sessions() as session:
-                match signal:
-                    case _Raise(alert=alert):
-                        written = await ledger.raise_alert(session, alert, now, self.rules)
-                    case _Resolve(key=key):
-                        written = await ledger.resolve(session, key, now)
-                    case _Outage(alert=alert, since=since, until=until):
-                        written = await ledger.past_outage(session, alert, since, until, self.rules)
-                await session.commit()
+            try:
+                written = await self._write(signal, now)
+            except IntegrityError:
+                # Another process wrote the same key's first row at the same moment: the
+                # next pass finds it and goes on from there.
+                log.info("alerts: %s was being written by another process too", signal)
+                return queued
             queued += len(written)
             self._signals.popleft()
         return queued
+
+    async def _write(self, signal: _Signal, now: datetime) -> list[AlertMessage]:
+        async with self.sessions() as session:
+            match signal:
+                case _Raise(alert=alert):
+                    written = await ledger.raise_alert(session, alert, now, self.rules)
+                case _Resolve(key=key):
+                    written = await ledger.resolve(session, key, now)
+                case _Outage(alert=alert, since=since, until=until):
+                    written = await ledger.past_outage(session, alert, since, until, self.rules)
+            await session.commit()
+        return written
 
     async def step(self) -> bool:
         """The send loop's pass: signals written, due messages sent. Whether it did any."""
