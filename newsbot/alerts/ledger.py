@@ -235,7 +235,10 @@ async def leader(
         return []
     state.params, state.seen_at, state.resolved_at = _dumps({"name": current}), now, now
     alert = leader_change(previous, current)
-    if alert is None or await room_left(session, now, rules) < 1:
+    if alert is None:
+        return []
+    if await room_left(session, now, rules) < 1:  # a notice has no later: it is only logged
+        log.info("alerts: %s leads now (was %s); not told: the hourly cap", current, previous)
         return []
     message = AlertMessage(
         key=alert.key,
