@@ -47,7 +47,14 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = 300.0
-PACE_KIND = {"telegram": "private", "slack": "slack_channel"}  # the pacer's view of a chat
+
+
+def pace_kind(platform: str, chat_id: str) -> str:
+    """The alert chat as the pacer sees it: a Slack channel, a Telegram group (negative
+    ids: 20 messages a minute) or a private chat."""
+    if platform == "slack":
+        return "slack_channel"
+    return "supergroup" if chat_id.startswith("-") else "private"
 
 
 def backoff(attempts: int) -> float:
@@ -118,7 +125,7 @@ class AlertSender:
         if (wait := self.pacer.chat_wait(chat)) > 1.0 or (wait := self.breaker.admit()) > 0:
             await self._put_back(message.id, self._later(wait))
             return None
-        if wait := self.pacer.reserve(chat, PACE_KIND.get(self.platform_name, "private")):
+        if wait := self.pacer.reserve(chat, pace_kind(self.platform_name, chat)):
             await self.sleep(wait)
         text = render(
             message.kind, message.event, message.params, locale=self.locale, zone=self.zone

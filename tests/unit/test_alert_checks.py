@@ -12,6 +12,7 @@ from newsbot.alerts import checks
 from newsbot.alerts.checks import FailingFeed, LateDigests, SendCounts
 from newsbot.alerts.ledger import to_say
 from newsbot.alerts.model import Kind, Rules
+from newsbot.alerts.sender import backoff, pace_kind
 from newsbot.alerts.text import render
 from newsbot.config import load_settings
 from newsbot.errors import ConfigError
@@ -204,3 +205,16 @@ def test_alert_durations_read_as_operators_write_them() -> None:
     assert Rules.of(settings).feed_after == timedelta(hours=2)
     with pytest.raises(ConfigError, match=r"^NEWSBOT_ALERT_REPEAT='10s': .*at least a minute"):
         load_settings(_env_file=None, alert_repeat="10s")
+
+
+# --- the sender's pace and patience --------------------------------------------------------
+
+
+def test_the_alert_chat_is_paced_as_the_kind_of_chat_it_is() -> None:
+    assert pace_kind("telegram", "-1001234") == "supergroup"  # 20 a minute
+    assert pace_kind("telegram", "12345") == "private"
+    assert pace_kind("slack", "C0123") == "slack_channel"
+
+
+def test_a_failing_alert_chat_is_retried_ever_more_slowly_up_to_five_minutes() -> None:
+    assert [backoff(n) for n in (1, 2, 3, 8, 9, 20)] == [2, 4, 8, 256, 300, 300]
