@@ -22,6 +22,7 @@ BENCHMARKS = (
     "bench.digest",
     "bench.breaking",
     "bench.metrics",
+    "bench.alerts",
 )
 
 if __name__ == "__main__":

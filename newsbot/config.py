@@ -25,6 +25,7 @@ from newsbot.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///./newsbot.db"
 _UNITS = {"h": "hours", "m": "minutes", "s": "seconds"}
+ALERT_PLATFORMS = ("telegram", "slack", "console")
 _URL_PASSWORD = re.compile(r"(//[^/:@\s]*:)[^@/\s]*@")
 
 
@@ -143,7 +144,54 @@ class Settings(BaseSettings):
         "than reply to it (false); editors' /correct always edits in place",
     )
 
-    @field_validator("digest_grace", "headline_max_age", "urgent_max_age", mode="before")
+    alert_chat: str | None = Field(
+        default=None,
+        description="where operators' alerts go, platform:chat_id (telegram:-1001234, "
+        "slack:C0123); unset: no alerts",
+    )
+    alert_language: str = Field(default="ko", description="ko or en: the alerts' language")
+    alert_repeat: timedelta = Field(
+        default=timedelta(hours=1),
+        description="how often an alert that lasts is said again (1h, 30m, or ISO 8601)",
+    )
+    alert_per_hour: int = Field(
+        default=10,
+        ge=1,
+        description="alerts started or repeated in any hour, all keys together; more wait "
+        "(resolutions are always sent)",
+    )
+    alert_feed_after: timedelta = Field(
+        default=timedelta(hours=1), description="a feed failing this long is an alert"
+    )
+    alert_failure_rate: float = Field(
+        default=0.2, gt=0, le=1, description="share of a platform's sends failing that alerts"
+    )
+    alert_failure_min: int = Field(
+        default=20, ge=1, description="sends in the window before the failure rate counts"
+    )
+    alert_failure_window: timedelta = Field(
+        default=timedelta(minutes=15), description="the window the failure rate is taken over"
+    )
+    alert_chats_gone: int = Field(
+        default=20, ge=1, description="chats deactivated (blocked, kicked…) within the window"
+    )
+    alert_chats_gone_window: timedelta = Field(default=timedelta(minutes=10))
+    alert_digest_late: timedelta = Field(
+        default=timedelta(minutes=5),
+        description="a digest still not queued this long after its time: the tick is missed",
+    )
+
+    @field_validator(
+        "digest_grace",
+        "headline_max_age",
+        "urgent_max_age",
+        "alert_repeat",
+        "alert_feed_after",
+        "alert_failure_window",
+        "alert_chats_gone_window",
+        "alert_digest_late",
+        mode="before",
+    )
     @classmethod
     def _duration(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip().upper().startswith("P"):  # not ISO 8601
@@ -194,6 +242,49 @@ class Settings(BaseSettings):
             if not platform or not user or not platform.isalpha():
                 raise ValueError(f"{entry!r} is not platform:user_id (e.g. telegram:12345)")
         return value
+
+    @field_validator(
+        "alert_repeat",
+        "alert_feed_after",
+        "alert_failure_window",
+        "alert_chats_gone_window",
+        "alert_digest_late",
+    )
+    @classmethod
+    def _at_least_a_minute(cls, value: timedelta) -> timedelta:
+        if value < timedelta(minutes=1):
+            raise ValueError("at least a minute (e.g. 1h or 10m)")
+        return value
+
+    @field_validator("alert_chat")
+    @classmethod
+    def _platform_chat(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        platform, _, chat = value.strip().partition(":")
+        if platform not in ALERT_PLATFORMS or not chat.strip() or any(c.isspace() for c in chat):
+            raise ValueError("expected platform:chat_id, e.g. telegram:-1001234 or slack:C0123")
+        return f"{platform}:{chat.strip()}"
+
+    @field_validator("alert_language")
+    @classmethod
+    def _alert_language(cls, value: str) -> str:
+        if value.strip().lower() not in {"ko", "en"}:
+            raise ValueError("expected ko or en")
+        return value.strip().lower()
+
+    @model_validator(mode="after")
+    def _alert_chat_has_a_platform(self) -> Settings:
+        target = self.alert_target
+        tokens = {
+            "telegram": ("NEWSBOT_TELEGRAM_TOKEN", self.telegram_token),
+            "slack": ("NEWSBOT_SLACK_BOT_TOKEN", self.slack_bot_token),
+        }
+        if target is not None and target[0] in tokens:
+            variable, token = tokens[target[0]]
+            if token is None:
+                raise ValueError(f"NEWSBOT_ALERT_CHAT names {target[0]}: {variable} is required")
+        return self
 
     @field_validator("log_level")
     @classmethod
@@ -291,6 +382,14 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def alert_target(self) -> tuple[str, str] | None:
+        """``NEWSBOT_ALERT_CHAT`` as (platform, chat id); None: no alerts."""
+        if self.alert_chat is None:
+            return None
+        platform, _, chat = self.alert_chat.partition(":")
+        return platform, chat
 
     @property
     def admin_users(self) -> frozenset[tuple[str, str]]:

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from newsbot.alerts.watch import CHECK_EVERY, Alerts, alerts_for
 from newsbot.app import App
 from newsbot.conversation import Frontend
 from newsbot.delivery.broadcasts import advance
@@ -40,7 +41,7 @@ from newsbot.digest.retention import prune_digests
 from newsbot.digest.tick import DigestTick, TickReport
 from newsbot.ingest.fetch import make_client
 from newsbot.ingest.poller import FeedResult, PollSettings, poll_due_feeds
-from newsbot.leadership import LEADER_RETRY_SECONDS, Leadership
+from newsbot.leadership import LEADER_RETRY_SECONDS, Leadership, process_name
 from newsbot.scheduler import LeaderJobs, TimedJob
 from newsbot.store.articles import Outcome
 from newsbot.store.delivery_models import DeliveryKind
@@ -57,6 +58,7 @@ DISPATCH_IDLE = 0.2  # seconds between looks for due deliveries when nothing wak
 PROGRESS_IDLE = 1.0  # seconds between looks at editors' fan-outs (each edited every 3 s at most)
 PRUNE_EVERY = timedelta(hours=1)  # between the leader's passes over settled deliveries
 DIGEST_EVERY = timedelta(minutes=1)  # the digest tick: one job for every chat's digest
+ALERTS_IDLE = 1.0  # seconds between looks for operators' alerts to write and send
 
 
 @dataclass
@@ -90,6 +92,8 @@ class Service:
     # Set when articles are stored in this process (feeds polled, the CMS push API), so its
     # matcher starts at once; on PostgreSQL the trigger's NOTIFY also wakes the leader's.
     match_wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    # Operators' alerts (NEWSBOT_ALERT_CHAT), None without them: newsbot.alerts.
+    alerts: Alerts | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(
@@ -107,7 +111,29 @@ class Service:
         jobs = [TimedJob("digest", "enqueue due digests", self.digest_tick, DIGEST_EVERY)]
         if self.app.settings.delivery_retention_days:
             jobs.append(TimedJob("prune", "prune settled deliveries", self.prune, PRUNE_EVERY))
+        self.alerts = alerts_for(
+            self.app.settings,
+            self.app.sessions,
+            self.app.clock,
+            platforms=self.platforms,
+            pacers=self.dispatcher.pacers,
+            breakers=self.dispatcher.breakers,
+            process=process_name(),
+        )
+        if self.alerts is not None:
+            jobs.append(
+                TimedJob("alerts", "check for operators' alerts", self.check_alerts, CHECK_EVERY)
+            )
+            self.store.listener = self.alerts.store_changed
+            for breaker in self.dispatcher.breakers.values():
+                breaker.listener = self.alerts.platform_changed
         self.leader_jobs = LeaderJobs(jobs)
+
+    async def check_alerts(self) -> int:
+        """The leader's minute of operators' alerts (``newsbot.alerts``)."""
+        if self.alerts is None or not await self.leadership.acquire():
+            return 0
+        return await self.alerts.check()
 
     async def prune(self) -> int:
         """The leader's retention pass; returns the settled deliveries it forgot. It ends
@@ -295,6 +321,8 @@ class Service:
             for _ in range(self.dispatch_settings.batches_in_flight)
         ]
         loops.append(self._loop("progress", progress_step, PROGRESS_IDLE))
+        if self.alerts is not None:  # every process: its own signals, and whoever can send
+            loops.append(self._loop("alerts", self.alerts.step, ALERTS_IDLE))
 
         async def stop_frontends() -> None:
             await _stop_all(started)

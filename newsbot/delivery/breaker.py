@@ -15,7 +15,8 @@ So each platform has a circuit breaker:
 
 The operator hears of it: one WARNING when it opens (with the error), a reminder every
 ``remind_every`` seconds while it stays open, one WARNING when it closes (how long, how
-many messages waited). Time is the caller's monotonic clock, so tests never sleep.
+many messages waited); and its ``listener`` (operators' alerts) at those two moments.
+Time is the caller's monotonic clock, so tests never sleep.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ class Breaker:
     opened_at: float | None = None  # None: closed
     last_error: str = ""
     waited: int = 0  # messages held back while open
+    # Told when it opens (platform, True, the error) and closes (platform, False, ""): how
+    # operators' alerts hear of it (newsbot.alerts).
+    listener: Callable[[str, bool, str], None] | None = None
     _failing: list[str] = field(default_factory=list)  # chats failing in a row, oldest first
     _interval: float = 0.0
     _next_probe: float = 0.0
@@ -118,6 +122,8 @@ class Breaker:
                 self.first_probe,
                 self.max_probe,
             )
+            if self.listener is not None:
+                self.listener(self.platform, True, reason)
 
     def _answered(self) -> None:
         self._failing.clear()
@@ -131,6 +137,8 @@ class Breaker:
             self.waited,
         )
         self.opened_at, self._probing, self.waited = None, False, 0
+        if self.listener is not None:
+            self.listener(self.platform, False, "")
 
     def _remind(self, now: float) -> None:
         if self.opened_at is not None and now - self._reminded_at >= self.remind_every:

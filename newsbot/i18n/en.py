@@ -201,4 +201,15 @@ MESSAGES: dict[str, str] = {
     "button.digest_note_on": "☀️ Empty-day note on",
     "button.digest_note_off": "☀️ Empty-day note off",
     "chat.admins_only.slack": "Only workspace admins and owners and the channel's creator can change this channel's subscriptions and settings. Anyone can read and search.",
+    # Operators' alerts (NEWSBOT_ALERT_CHAT)
+    "alert.started": "{mark} {body}",
+    "alert.repeated": "{mark} Still going ({minutes} min): {body}",
+    "alert.resolved": "✅ Resolved after {minutes} min: {body}",
+    "alert.feed_failing": "Feed {feed} has failed since {since}: {error}",
+    "alert.failure_rate": "{platform}: {percent}% of sends failing ({failed} of {total} in the last {minutes} min)",
+    "alert.chats_gone": "{count} chats deactivated in the last {minutes} min (blocked, kicked, deleted)",
+    "alert.digest_late": "{count} digests are {minutes} min past their time and not queued: the leader's digest tick is not running",
+    "alert.leader": "The leader changed: {previous} → {current}",
+    "alert.platform_down": "{platform}: sending stopped ({error}); messages wait and go when it is back",
+    "alert.store_down": "The store (database) was unreachable from {since}: {error}",
 }

@@ -201,4 +201,15 @@ MESSAGES: dict[str, str] = {
     "button.digest_note_on": "☀️ 빈 날 알림 켜기",
     "button.digest_note_off": "☀️ 빈 날 알림 끄기",
     "chat.admins_only.slack": "이 채널의 구독과 설정은 워크스페이스 관리자·소유자와 채널을 만든 사람만 바꿀 수 있습니다. 뉴스 보기와 검색은 누구나 할 수 있습니다.",
+    # Operators' alerts (NEWSBOT_ALERT_CHAT)
+    "alert.started": "{mark} {body}",
+    "alert.repeated": "{mark} 계속되는 중 ({minutes}분째): {body}",
+    "alert.resolved": "✅ 해결됨 ({minutes}분 만에): {body}",
+    "alert.feed_failing": "피드 {feed}를 {since}부터 가져오지 못하고 있습니다: {error}",
+    "alert.failure_rate": "{platform} 발송 실패율이 {percent}%입니다: 최근 {minutes}분 동안 {total}건 중 {failed}건 실패",
+    "alert.chats_gone": "최근 {minutes}분 동안 채팅방 {count}곳이 비활성화되었습니다(차단·추방·삭제)",
+    "alert.digest_late": "브리핑 {count}건이 예정 시각을 {minutes}분 넘기도록 대기열에 오르지 않았습니다: 리더의 브리핑 작업이 돌지 않습니다",
+    "alert.leader": "리더 프로세스가 바뀌었습니다: {previous} → {current}",
+    "alert.platform_down": "{platform} 발송이 멈췄습니다({error}): 메시지는 대기했다가 복구되면 나갑니다",
+    "alert.store_down": "저장소(데이터베이스)에 {since}부터 연결할 수 없었습니다: {error}",
 }

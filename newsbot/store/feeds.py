@@ -64,6 +64,7 @@ def record_success(
 ) -> None:
     feed.state = FeedState.ACTIVE
     feed.error_count = 0
+    feed.failing_since = None
     feed.last_error = None
     feed.last_status = status
     feed.last_checked_at = now
@@ -80,6 +81,8 @@ def record_failure(
 ) -> timedelta:
     """Note the failure and push the next attempt out exponentially; returns the wait."""
     feed.error_count += 1
+    if feed.failing_since is None:
+        feed.failing_since = now
     feed.state = FeedState.FAILING
     feed.last_error = reason[:1000]
     feed.last_status = status

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from newsbot.errors import StoreError
 from newsbot.store import (  # noqa: F401  (every table in Base.metadata)
+    alerts,
     delivery_models,
     editorial,
     inbound,

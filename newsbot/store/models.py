@@ -170,6 +170,8 @@ class Feed(Base):
     last_status: Mapped[int | None] = mapped_column(Integer)
     next_check_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
+    # The first failure since the last success (migration 0012a): operators' alerts.
+    failing_since: Mapped[datetime | None]
 
 
 class SearchDoc(Base):

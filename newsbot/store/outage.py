@@ -41,6 +41,9 @@ class StoreWatch:
 
     monotonic: Callable[[], float] = time.monotonic
     away_since: float | None = None
+    # Told when the store goes away (True, the error) and comes back (False, ""): how
+    # operators' alerts hear of it (newsbot.alerts).
+    listener: Callable[[bool, str], None] | None = None
     _reminded_at: float = 0.0
 
     def failed(self, where: str, problem: BaseException) -> None:
@@ -50,6 +53,8 @@ class StoreWatch:
             log.warning(
                 "the store is unreachable (%s): %s waits and retries", first_line(problem), where
             )
+            if self.listener is not None:
+                self.listener(True, first_line(problem))
         elif now - self._reminded_at >= REMIND_EVERY:
             self._reminded_at = now
             log.warning(
@@ -62,3 +67,5 @@ class StoreWatch:
         if self.away_since is not None:
             log.warning("the store is back after %.0f s", self.monotonic() - self.away_since)
             self.away_since = None
+            if self.listener is not None:
+                self.listener(False, "")

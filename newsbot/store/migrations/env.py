@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from newsbot.store import (  # noqa: F401  (registers the tables)
+    alerts,
     delivery_models,
     editorial,
     inbound,
