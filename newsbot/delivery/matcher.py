@@ -190,8 +190,10 @@ def delivery_row(
     now: datetime,
     revision: int = 0,
     held_until: datetime | None = None,
+    due: datetime | None = None,
 ) -> dict[str, object]:
-    """An outbox row as ``insert_deliveries`` takes it: due now, or held until a time."""
+    """An outbox row as ``insert_deliveries`` takes it: due now (or at ``due``), or held
+    until a time."""
     return {
         "article_id": article_id,
         "chat_id": chat_id,
@@ -199,10 +201,40 @@ def delivery_row(
         "revision": revision,
         "priority": PRIORITY[kind],
         "state": DeliveryState.PENDING if held_until is None else DeliveryState.HELD,
-        "due_at": now if held_until is None else held_until,
+        "due_at": held_until or due or now,
         "attempts": 0,
         "created_at": now,
     }
+
+
+async def copies_to_correct(
+    session: AsyncSession, article_id: int, now: datetime
+) -> dict[int, datetime | None]:
+    """Chats whose copy a correction must reach → when its row is due (None: now).
+
+    A copy already sent, and one in flight: claimed under a live lease, it may already be
+    at the platform with the old text, its outcome not yet stored. Its correction waits for
+    the lease, by when the copy is recorded as sent (the correction edits it) or given back
+    (it goes again, with the corrected text, and the correction finds nothing to change).
+    A copy still waiting unclaimed needs none: it is rendered from the article when sent.
+    """
+    in_flight = and_(
+        Delivery.state == DeliveryState.PENDING,
+        Delivery.lease_expires_at.is_not(None),
+        Delivery.lease_expires_at > now,
+    )
+    rows = await session.execute(
+        select(Delivery.chat_id, Delivery.state, Delivery.lease_expires_at).where(
+            Delivery.article_id == article_id,
+            Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
+            or_(Delivery.state == DeliveryState.SENT, in_flight),
+        )
+    )
+    copies: dict[int, datetime | None] = {}
+    for chat_id, state, lease_expires_at in rows:
+        if copies.get(chat_id, now) is not None:  # a copy sent makes it due at once
+            copies[chat_id] = None if state == DeliveryState.SENT else lease_expires_at
+    return copies
 
 
 async def insert_deliveries(session: AsyncSession, rows: list[dict[str, object]]) -> int:
@@ -401,16 +433,10 @@ async def match_pending(
                 report.unfinished += 1
         else:
             kind = corrections
-            chats = await session.scalars(
-                select(Delivery.chat_id).where(
-                    Delivery.article_id == article.id,
-                    Delivery.state == DeliveryState.SENT,
-                    Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
-                )
-            )
+            copies = await copies_to_correct(session, article.id, now)
             rows = [
-                delivery_row(article.id, chat_id, kind, now=now, revision=event.revision)
-                for chat_id in sorted(set(chats))
+                delivery_row(article.id, chat_id, kind, now=now, revision=event.revision, due=due)
+                for chat_id, due in sorted(copies.items())
             ]
             written = await insert_deliveries(session, rows)
         report.deliveries += written

@@ -151,6 +151,43 @@ async def test_a_correction_goes_only_to_chats_that_got_the_article(
     assert corrections == [(1, early)]
 
 
+async def test_a_correction_reaches_a_copy_that_was_on_its_way_with_the_old_text(
+    app: App, clock: FixedClock
+) -> None:
+    chat = await add_chat(app, "reader", ALL_NEWS)
+    await store_articles(app, draft(1, "성남시 예산 4조"))
+    await run_matcher(app)
+    async with app.sessions() as session:  # at the platform, its outcome not yet stored
+        [copy] = await claim(session, owner="w1", now=clock.now(), lease=LEASE, limit=10)
+        await session.commit()
+
+    clock.advance(seconds=1)
+    await store_articles(app, draft(1, "성남시 예산 4조1천억"))
+    await run_matcher(app)
+    async with app.sessions() as session:
+        waiting = await claim(session, owner="w2", now=clock.now(), lease=LEASE, limit=10)
+        await mark_sent(session, [(copy.id, "m-100")], now=clock.now())
+        await session.commit()
+    clock.advance(seconds=LEASE.total_seconds())
+    async with app.sessions() as session:
+        [correction] = await claim(session, owner="w2", now=clock.now(), lease=LEASE, limit=10)
+        await session.commit()
+
+    assert waiting == []  # not before the copy it corrects is recorded
+    assert (correction.chat_id, correction.kind) == (chat, DeliveryKind.CORRECTION)
+
+
+async def test_a_copy_not_yet_claimed_needs_no_correction(app: App, clock: FixedClock) -> None:
+    await add_chat(app, "reader", ALL_NEWS)
+    await store_articles(app, draft(1, "성남시 예산 4조"))
+    await run_matcher(app)
+
+    await store_articles(app, draft(1, "성남시 예산 4조1천억"))  # before any send
+    await run_matcher(app)
+
+    assert [k for _, _, k, _ in await deliveries(app)] == [DeliveryKind.HEADLINE]
+
+
 async def test_a_lease_keeps_others_off_until_it_expires(app: App, clock: FixedClock) -> None:
     await add_chat(app, "all", ALL_NEWS)
     await store_articles(app, draft(1, "기사"))
