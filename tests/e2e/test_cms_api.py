@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from newsbot.app import App
 from newsbot.bot import Bot, Overrides, build_bot
+from newsbot.clock import FixedClock
 from newsbot.delivery.pacing import Limits
 from newsbot.ingest.importer import ImportReport, import_records
 from newsbot.ingest.payloads import Record
@@ -266,6 +267,25 @@ async def test_a_correction_edits_the_message_already_sent(cms: Running) -> None
         timeout=15,
     )
     assert len(cms.fake.sent_to(READER)) == 1  # edited in place, not sent again
+
+
+async def test_a_correction_posted_at_once_reaches_the_reader_however_the_race_falls(
+    cms: Running, clock: FixedClock
+) -> None:
+    await cms.post("/api/articles", article(8, "구청 예산안 통과"))
+    answer = await cms.post("/api/articles", article(8, "구청 예산안 수정 통과"))  # no wait
+    await recorded_as_sent(cms.app, 1)
+    clock.advance(seconds=cms.bot.app.settings.dispatch_lease_seconds)  # a held-back correction
+
+    def shows_the_correction(fake: FakeTelegram) -> bool:
+        sent = fake.sent_to(READER)
+        return (
+            bool(sent) and "수정 통과" in fake.last_message(READER, sent[0]["message_id"])["text"]
+        )
+
+    await cms.fake.wait_for(shows_the_correction, timeout=15)
+    assert answer.body["corrected"] == 1
+    assert len(cms.fake.sent_to(READER)) == 1  # the one copy, right either way
 
 
 async def test_posting_the_same_article_again_sends_nothing_twice(cms: Running) -> None:
