@@ -173,10 +173,19 @@ class Dispatcher:
             dropped = [c for c in claimed if c.id in stale]
             platforms = await _platforms_of(session, {c.chat_id for c in dropped})
             if stale:
-                await outbox.drop_stale(session, stale, reason="stale: not sent in time")
+                await outbox.drop(session, stale, reason="stale: not sent in time")
                 report.stale = len(stale)
                 log.warning("dropped %d deliveries that waited past their max age", len(stale))
                 claimed = [c for c in claimed if c.id not in stale]
+            needless, later = await outbox.corrections_ahead_of_their_copy(session, claimed, now)
+            if needless:
+                reason = "needless: the copy still to go carries the correction"
+                await outbox.drop(session, needless, reason=reason)
+            for ident, when in later.items():
+                await outbox.retry_later(session, ident, due_at=when, reason="copy in flight")
+            if needless or later:
+                skipped = set(needless) | later.keys()
+                claimed = [c for c in claimed if c.id not in skipped]
             await session.commit()
             for row in dropped:
                 self.telemetry.delivered(platforms.get(row.chat_id, ""), row.kind, STALE)

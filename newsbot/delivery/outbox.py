@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
-from newsbot.store.delivery_models import Chat, Delivery, DeliveryState
+from newsbot.store.delivery_models import Chat, Delivery, DeliveryKind, DeliveryState
 
 # Spelled out, not bound, so that a prepared statement's generic plan on PostgreSQL can use
 # the partial indexes of pending and held rows (migration 0008) too, rather than read and
@@ -152,8 +152,8 @@ async def claim(
     ]
 
 
-async def drop_stale(session: AsyncSession, ids: Iterable[int], *, reason: str) -> None:
-    """Rows too old to be news any more: dropped, with the reason, never sent."""
+async def drop(session: AsyncSession, ids: Iterable[int], *, reason: str) -> None:
+    """Rows never to be sent (too old to be news, or made needless): dropped, with why."""
     await session.execute(
         update(Delivery)
         .where(ids_in(session, Delivery.id, ids))
@@ -164,6 +164,47 @@ async def drop_stale(session: AsyncSession, ids: Iterable[int], *, reason: str) 
             lease_expires_at=None,
         )
     )
+
+
+async def corrections_ahead_of_their_copy(
+    session: AsyncSession, claimed: Sequence[Claimed], now: datetime
+) -> tuple[list[int], dict[int, datetime]]:
+    """Claimed corrections whose chat's copy of the article is not sent yet:
+    (ids needless, as the copy still waiting is rendered from the corrected article when it
+    goes; id → when to look again, for a copy in flight under a live lease, which may be at
+    the platform with the old text). A correction sent before its copy would reach the
+    chat as a message of its own, and the copy after it: the article twice.
+    """
+    corrections = [c for c in claimed if c.kind == DeliveryKind.CORRECTION.value]
+    if not corrections:
+        return [], {}
+    rows = await session.execute(
+        select(
+            Delivery.article_id, Delivery.chat_id, Delivery.state, Delivery.lease_expires_at
+        ).where(
+            ids_in(
+                session,
+                cast(ColumnElement[int], Delivery.article_id),
+                {c.article_id for c in corrections if c.article_id is not None},
+            ),
+            ids_in(session, Delivery.chat_id, {c.chat_id for c in corrections}),
+            Delivery.kind.in_([DeliveryKind.HEADLINE, DeliveryKind.BREAKING]),
+            Delivery.state.in_([DeliveryState.PENDING, DeliveryState.HELD]),
+        )
+    )
+    waiting = {(a, c): (state, lease) for a, c, state, lease in rows}
+    needless: list[int] = []
+    later: dict[int, datetime] = {}
+    for correction in corrections:
+        found = waiting.get((correction.article_id, correction.chat_id))
+        if found is None:
+            continue  # the copy was sent (or is gone): the correction edits it, as usual
+        state, lease = found
+        if state == DeliveryState.PENDING and lease is not None and lease > now:
+            later[correction.id] = lease
+        else:
+            needless.append(correction.id)
+    return needless, later
 
 
 async def claim_held(

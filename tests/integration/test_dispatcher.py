@@ -6,13 +6,14 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from newsbot.app import App
 from newsbot.clock import FixedClock
+from newsbot.delivery import outbox
 from newsbot.delivery.breaker import Breaker
 from newsbot.delivery.dispatcher import (
     MAX_ATTEMPTS,
@@ -292,6 +293,56 @@ async def test_a_correction_names_the_message_it_corrects(rig: Rig) -> None:
     assert correction.title == "성남시 예산 4조1천억"
     assert correction.replaces_message_id == "m1"
     assert first.kind == "headline"
+
+
+async def test_a_correction_never_goes_ahead_of_the_copy_it_corrects(rig: Rig) -> None:
+    await rig.chat("a")
+    await rig.publish(1, "성남시 예산 4조")
+    async with rig.app.sessions() as session:  # another process has it at the platform…
+        [copy] = await outbox.claim(
+            session, owner="w2", now=rig.clock.now(), lease=timedelta(seconds=30), limit=1
+        )
+        await session.commit()
+    await rig.publish(1, "성남시 예산 4조1천억")  # …when the correction comes
+    async with rig.app.sessions() as session:  # …and is told to wait ten minutes (a 429)
+        await outbox.retry_later(
+            session, copy.id, due_at=rig.clock.now() + timedelta(minutes=10), reason="429"
+        )
+        await session.commit()
+
+    rig.later(31)
+    meanwhile = await rig.dispatcher.run_once()
+    rig.later(600)
+    await rig.dispatcher.run_once()
+
+    assert meanwhile.sent == 0
+    [(_, sent)] = rig.platform.sent  # one message, with the corrected title
+    assert (sent.kind, sent.title) == ("headline", "성남시 예산 4조1천억")
+
+
+async def test_a_correction_of_a_copy_in_flight_waits_for_it_then_edits_it(rig: Rig) -> None:
+    await rig.chat("a")
+    await rig.publish(1, "성남시 예산 4조")
+    async with rig.app.sessions() as session:
+        [copy] = await outbox.claim(
+            session, owner="w2", now=rig.clock.now(), lease=timedelta(seconds=30), limit=1
+        )
+        await session.commit()
+    await rig.publish(1, "성남시 예산 4조1천억")
+    async with rig.app.sessions() as session:  # the correction is claimed while it is away
+        await session.execute(update(Delivery).values(due_at=rig.clock.now()))
+        await session.commit()
+
+    early = await rig.dispatcher.run_once()
+    async with rig.app.sessions() as session:  # the other process stores its outcome
+        await outbox.mark_sent(session, [(copy.id, "m-9")], now=rig.clock.now())
+        await session.commit()
+    rig.later(31)
+    await rig.dispatcher.run_once()
+
+    assert early.sent == 0
+    [(_, correction)] = rig.platform.sent
+    assert (correction.kind, correction.replaces_message_id) == ("correction", "m-9")
 
 
 @dataclass
