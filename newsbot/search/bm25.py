@@ -17,7 +17,8 @@ longer phrase (a word of three syllables or more, a quoted phrase) is counted on
 index when its rarest bigram is in at most PHRASE_COUNT_LIMIT documents, and otherwise
 taken as that bigram's count, an upper bound (such a phrase's idf is then at most slightly
 low; counting it exactly would read thousands of documents on every search).
-f is counted in the stored token texts, and only for the few hundred matches being scored.
+f is counted in the stored token texts, and only for the few hundred matches being scored
+(a phrase overlapping itself, 하하 하하 in 하하 하하 하하, counts once there and twice in FTS5).
 """
 
 from __future__ import annotations

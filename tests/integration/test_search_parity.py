@@ -7,7 +7,6 @@ set in bench/quality/corpus/ (a ``*.ndjson`` corpus with ``*judged*.json`` files
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +25,6 @@ from bench.quality.run import (
     reciprocal_rank,
     run_newsbot,
 )
-from tests.conftest import _pg_admin_url, _with_database, drop_pg_database, new_pg_database
 
 CORPORA = Path(__file__).resolve().parents[2] / "bench" / "quality" / "corpus"
 TOLERANCE = 0.01  # recall@10, MRR and nDCG@10 of the two stores may differ by this much
@@ -39,15 +37,6 @@ def _judged_sets() -> list[tuple[Path, Path]]:
     for corpus in sorted(CORPORA.glob("*.ndjson")) if CORPORA.is_dir() else []:
         sets.extend((corpus, judged) for judged in sorted(CORPORA.glob("*judged*.json")))
     return sets
-
-
-@pytest.fixture
-def postgres_url(pg_template: str) -> Iterator[str]:
-    admin = _pg_admin_url()
-    assert admin is not None  # pg_template skipped otherwise
-    name = new_pg_database(pg_template)
-    yield _with_database(admin, name)
-    drop_pg_database(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +72,11 @@ def _quality(judged: list[Judged], run: NewsbotRun) -> dict[str, float]:
 @pytest.mark.slow
 @pytest.mark.parametrize(("corpus", "judged_path"), _judged_sets(), ids=lambda p: p.name)
 async def test_both_stores_rank_the_judged_queries_alike(
-    corpus: Path, judged_path: Path, tmp_path: Path, postgres_url: str
+    corpus: Path, judged_path: Path, tmp_path: Path, pg_url: str
 ) -> None:
     judged = load_judged(judged_path, corpus_guids(corpus))
     sqlite = await run_newsbot(f"sqlite:///{tmp_path / 'parity.db'}", judged, corpus=corpus)
-    postgres = await run_newsbot(postgres_url, judged, corpus=corpus)
+    postgres = await run_newsbot(pg_url, judged, corpus=corpus)
 
     agreement = _agreement(judged, sqlite, postgres)
     print(f"{corpus.name} / {judged_path.name}: {agreement}")  # shown with pytest -s
