@@ -15,13 +15,15 @@ ranked by ts_rank_cd, which ordered results differently from SQLite's bm25 (issu
 
 Statement-level triggers keep them in the same transaction as the documents, whichever code
 writes, corrects or (by cascade) deletes them. A changed document's old tokens are subtracted
-and its new ones added in one pass, so rewriting an unchanged document writes no term row.
+and its new ones added in one pass, and rewriting an unchanged document (a reindex) costs
+only the comparison.
 Every writer takes the ``search_totals`` row first: index writers queue on it rather than
 locking term rows in different orders and deadlocking. Only PostgreSQL 15's own features.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -36,6 +38,16 @@ _BACKFILL_SLICE = 5000  # documents counted per statement when upgrading a full 
 _BG = "title_bg || ' ' || lead_bg || ' ' || body_bg"
 _MO = "title_mo || ' ' || lead_mo || ' ' || body_mo"
 _ALL = f"{_BG} || ' ' || {_MO}"
+_TEXTS = "title_bg, title_mo, lead_bg, lead_mo, body_bg, body_mo"
+
+
+def _old(columns: str) -> str:
+    return re.sub(r"\b(\w+_(?:bg|mo))\b", r"o.\1", columns)
+
+
+def _new(columns: str) -> str:
+    return re.sub(r"\b(\w+_(?:bg|mo))\b", r"n.\1", columns)
+
 
 # The old and new documents of one statement, as arrays of their bigram and morpheme texts;
 # one row per (token key, change in its document frequency), zero changes left out.
@@ -80,16 +92,17 @@ BEGIN
     RETURN NULL;
 END $$
 """,
+    # Only documents whose text changed: a reindex rewrites every document, mostly unchanged.
+    # (A document keeps its article_id: it is the article's.)
     "UPDATE": f"""
 CREATE FUNCTION search_docs_stats_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM search_stats_apply(
-        (SELECT array_agg({_BG}) FROM old_docs), (SELECT array_agg({_MO}) FROM old_docs),
-        (SELECT array_agg({_BG}) FROM new_docs), (SELECT array_agg({_MO}) FROM new_docs),
-        0,
-        (SELECT coalesce(sum(doclen), 0) FROM new_docs)
-            - (SELECT coalesce(sum(doclen), 0) FROM old_docs)
-    ) WHERE EXISTS (SELECT FROM new_docs);
+        array_agg({_old(_BG)}), array_agg({_old(_MO)}), array_agg({_new(_BG)}),
+        array_agg({_new(_MO)}), 0, coalesce(sum(n.doclen - o.doclen), 0)
+    ) FROM old_docs o JOIN new_docs n USING (article_id)
+    WHERE ({_old(_TEXTS)}) IS DISTINCT FROM ({_new(_TEXTS)})
+    HAVING count(*) > 0;
     RETURN NULL;
 END $$
 """,
