@@ -7,13 +7,16 @@ set in bench/quality/corpus/ (a ``*.ndjson`` corpus with ``*judged*.json`` files
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from bench.quality.run import (
     JUDGED,
+    NOW,
     SAMPLES,
     Judged,
     NewsbotRun,
@@ -37,6 +40,12 @@ def _judged_sets() -> list[tuple[Path, Path]]:
     for corpus in sorted(CORPORA.glob("*.ndjson")) if CORPORA.is_dir() else []:
         sets.extend((corpus, judged) for judged in sorted(CORPORA.glob("*judged*.json")))
     return sets
+
+
+def _latest(corpus: Path) -> datetime:
+    """The corpus's last publication time: its searches run as if right after it."""
+    lines = corpus.read_text("utf-8").splitlines()
+    return max(datetime.fromisoformat(json.loads(line)["published_at"]) for line in lines if line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +84,11 @@ async def test_both_stores_rank_the_judged_queries_alike(
     corpus: Path, judged_path: Path, tmp_path: Path, pg_url: str
 ) -> None:
     judged = load_judged(judged_path, corpus_guids(corpus))
-    sqlite = await run_newsbot(f"sqlite:///{tmp_path / 'parity.db'}", judged, corpus=corpus)
-    postgres = await run_newsbot(pg_url, judged, corpus=corpus)
+    now = NOW if corpus == SAMPLES else _latest(corpus)
+    sqlite = await run_newsbot(
+        f"sqlite:///{tmp_path / 'parity.db'}", judged, corpus=corpus, now=now
+    )
+    postgres = await run_newsbot(pg_url, judged, corpus=corpus, now=now)
 
     agreement = _agreement(judged, sqlite, postgres)
     print(f"{corpus.name} / {judged_path.name}: {agreement}")  # shown with pytest -s
