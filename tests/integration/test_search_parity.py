@@ -28,7 +28,12 @@ from bench.quality.run import (
     reciprocal_rank,
     run_newsbot,
 )
+from newsbot.app import App
+from newsbot.search.engine import search
+from newsbot.text.analyzer import default_analyzer
+from tests.builders import draft, store_articles
 
+KIWI = default_analyzer()
 CORPORA = Path(__file__).resolve().parents[2] / "bench" / "quality" / "corpus"
 TOLERANCE = 0.01  # recall@10, MRR and nDCG@10 of the two stores may differ by this much
 SAME_FIRST = 0.95  # share of queries whose first result must be the same article
@@ -97,3 +102,15 @@ async def test_both_stores_rank_the_judged_queries_alike(
         assert on_postgres[measure] == pytest.approx(value, abs=TOLERANCE), (measure, agreement)
     assert agreement.same_first >= SAME_FIRST * agreement.queries, str(agreement)
     assert agreement.same_top10 >= SAME_TOP10 * agreement.queries, str(agreement)
+
+
+async def test_a_quoted_phrase_runs_through_bigrams_only_on_both_stores(app: App) -> None:
+    # Kiwi reads 야간개방 as 야간 + 개방: side by side among the title's morphemes, but not
+    # as bigrams (야간 간개 개방). FTS5 looks for a phrase in the bigram columns only.
+    await store_articles(app, draft("gate", "수원화성 야간개방 마무리"), analyzer=KIWI)
+    async with app.sessions() as session:
+        quoted = await search(session, KIWI, '"야간 개방"', now=app.clock.now())
+        word = await search(session, KIWI, "야간개방", now=app.clock.now())
+
+    assert [h.article.guid for h in quoted.hits] == []
+    assert [h.article.guid for h in word.hits] == ["gate"]
