@@ -12,11 +12,13 @@ count only when all of them are there (checked against SQLite; see tests/unit/te
 
 PostgreSQL keeps D in ``search_docs.doclen`` and n, N and the token total in
 ``search_terms`` / ``search_totals`` (migration 0012), all written by triggers in the
-transaction that writes the documents. n of a one-token phrase is read from there; n of a
+transaction that writes the documents, so a search reads the statistics of exactly the
+documents its snapshot sees, as FTS5 does. n of a one-token phrase is read from there; n of a
 longer phrase (a word of three syllables or more, a quoted phrase) is counted on the GIN
 index when its rarest bigram is in at most PHRASE_COUNT_LIMIT documents, and otherwise
-taken as that bigram's count, an upper bound (such a phrase's idf is then at most slightly
-low; counting it exactly would read thousands of documents on every search).
+taken as that bigram's count, an upper bound (the phrase's idf is then lower than FTS5's, by
+as much as its bigrams occur apart; counting it exactly would read thousands of documents on
+every search).
 f is counted in the stored token texts, and only for the few hundred matches being scored
 (a phrase overlapping itself, 하하 하하 in 하하 하하 하하, counts once there and twice in FTS5).
 """
