@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, delete, func, insert, literal, select
+from sqlalchemy import ColumnElement, Date, delete, func, insert, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.store.models import Article, ArticleView, ViewState, ViewTotal, ViewWindow
@@ -128,6 +128,13 @@ async def _ensure_totals(session: AsyncSession, first_day: date, last_day: date)
             built_at=now,
         )
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics for the new window's rows, in this transaction (ANALYZE counts
+        # them): without, PostgreSQL guesses the window holds a couple of rows, reads all of
+        # them and sorts (at 100k articles 30-85 ms a call, 160 ms for a month) instead of
+        # the first rows of ix_view_totals_rank (under 1 ms). Costs tens of ms per rebuild.
+        await session.flush()
+        await session.execute(text("ANALYZE view_totals"))
     await session.commit()
 
 

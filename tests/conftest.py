@@ -182,6 +182,16 @@ def empty_pg_url() -> Iterator[str]:
     drop_pg_database(name)
 
 
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    """A migrated, empty PostgreSQL store, for what only PostgreSQL has."""
+    admin = _pg_admin_url()
+    assert admin is not None  # pg_template has skipped otherwise
+    name = new_pg_database(pg_template)
+    yield _with_database(admin, name)
+    drop_pg_database(name)
+
+
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 

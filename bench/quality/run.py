@@ -1,6 +1,6 @@
 """Search quality on judged queries: newsbot next to plain FTS5 unicode61 and trigram.
 
-    python -m bench.quality.run [--postgres URL] [--per-query]
+    python -m bench.quality.run [--postgres URL] [--per-query] [--corpus FILE --judged FILE]
 
 Loads the bundled samples (newsbot/data/samples/articles.ndjson) into a fresh SQLite store
 through newsbot's own importer, which also builds newsbot's search index, and runs every query
@@ -9,6 +9,11 @@ built here, in an in-memory sqlite3 database over the same stored articles (titl
 as FTS5 columns), and queried as typed: every word quoted, words AND-ed, ranked by bm25.
 With --postgres (or NEWSBOT_TEST_POSTGRES_URL) newsbot is also measured on a fresh
 PostgreSQL database, created and dropped here.
+
+A judged query lists its relevant articles (``"relevant": [guid, ...]``, each grade 1) or
+grades them (``"judgments": {guid: 2 or 1}``, 2 the article the query is after); with
+graded judgments the tables also give nDCG@10. ``--corpus`` and ``--judged`` measure another
+article set (NDJSON in the importer's format) and its judged queries.
 
 Prints Markdown: recall@10 and MRR per system, recall@10 per query kind, and the queries
 where newsbot's recall@10 is below 1 with what it missed. Nothing depends on the wall clock:
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import re
 import sqlite3
@@ -48,6 +54,7 @@ SAMPLES = HERE.parent.parent / "newsbot" / "data" / "samples" / "articles.ndjson
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 12:00 KST, the day after the samples end
 K = 10
 DIAGNOSTIC_DEPTH = 200  # how deep to look for a missed article's rank
+# The kinds of the bundled set, in the order the tables show them; other sets may add kinds.
 KINDS = ("particle", "two-syllable", "compound", "mixed", "multiword", "phrase", "section")
 _SECTION = re.compile(r"^(?:section|섹션|분야):(.+)$", re.IGNORECASE)  # as newsbot reads it
 _PIECES = re.compile(r'"([^"]*)"?|(\S+)')
@@ -60,18 +67,31 @@ _PIECES = re.compile(r'"([^"]*)"?|(\S+)')
 class Judged:
     query: str
     kind: str
-    relevant: tuple[str, ...]
+    grades: dict[str, int]  # guid -> 1 (relevant) or 2 (what the query is after)
+
+    @property
+    def relevant(self) -> tuple[str, ...]:
+        return tuple(guid for guid, grade in self.grades.items() if grade > 0)
+
+
+def _grades(item: dict[str, object]) -> dict[str, int]:
+    if "judgments" in item:
+        judgments = item["judgments"]
+        assert isinstance(judgments, dict), "judgments: an object of guid: grade"
+        return {str(guid): int(grade) for guid, grade in judgments.items()}
+    relevant = item["relevant"]
+    assert isinstance(relevant, list), "relevant: a list of guids"
+    return dict.fromkeys((str(guid) for guid in relevant), 1)
 
 
 def load_judged(path: Path, known: set[str]) -> list[Judged]:
+    """The judged queries of ``path``, in either format (see the module docstring)."""
     judged = []
     for item in json.loads(path.read_text(encoding="utf-8")):
-        entry = Judged(str(item["query"]), str(item["kind"]), tuple(item["relevant"]))
-        unknown = set(entry.relevant) - known
-        if entry.kind not in KINDS:
-            raise ValueError(f"{entry.query!r}: unknown kind {entry.kind!r}")
-        if unknown or not entry.relevant or len(entry.relevant) > K:
-            raise ValueError(f"{entry.query!r}: bad relevant set (unknown: {sorted(unknown)})")
+        entry = Judged(str(item["query"]), str(item["kind"]), _grades(item))
+        unknown = set(entry.grades) - known
+        if unknown or not entry.relevant or any(g not in (0, 1, 2) for g in entry.grades.values()):
+            raise ValueError(f"{entry.query!r}: bad judgments (unknown: {sorted(unknown)})")
         judged.append(entry)
     if len({j.query for j in judged}) != len(judged):
         raise ValueError("a query is judged twice")
@@ -98,27 +118,30 @@ class NewsbotRun:
     docs: list[Doc] = field(default_factory=list)  # the articles as stored
 
 
-async def run_newsbot(url: str, judged: Sequence[Judged]) -> NewsbotRun:
+async def run_newsbot(
+    url: str, judged: Sequence[Judged], *, corpus: Path = SAMPLES, now: datetime = NOW
+) -> NewsbotRun:
+    """Import ``corpus`` into the store at ``url`` (migrated here) and run every query."""
     migrate.upgrade(url)
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     analyzer = default_analyzer()
     run = NewsbotRun()
-    async with open_app(settings, clock=FixedClock(NOW)) as app:
+    async with open_app(settings, clock=FixedClock(now)) as app:
         report = await import_articles(
-            app.sessions, SAMPLES, fmt=Format.NDJSON, zone=settings.zone, clock=app.clock
+            app.sessions, corpus, fmt=Format.NDJSON, zone=settings.zone, clock=app.clock
         )
         assert not report.problems, report.problems[:3]
         async with app.sessions() as session:
             stored = list(await session.scalars(select(Article).order_by(Article.guid)))
             run.docs = [Doc(a.guid or "", a.title, a.lead, a.body, a.section) for a in stored]
             for entry in judged:
-                result = await search(session, analyzer, entry.query, now=NOW, limit=K)
+                result = await search(session, analyzer, entry.query, now=now, limit=K)
                 run.top[entry.query] = [hit.article.guid or "" for hit in result.hits]
                 run.total[entry.query] = result.total
                 found = set(run.top[entry.query])
                 if not set(entry.relevant) <= found:
                     deep = await search(
-                        session, analyzer, entry.query, now=NOW, limit=DIAGNOSTIC_DEPTH
+                        session, analyzer, entry.query, now=now, limit=DIAGNOSTIC_DEPTH
                     )
                     run.deep[entry.query] = [hit.article.guid or "" for hit in deep.hits]
     return run
@@ -188,12 +211,29 @@ class Baseline:
 
 
 def recall(relevant: Sequence[str], top: Sequence[str]) -> float:
-    return len(set(relevant) & set(top[:K])) / len(relevant)
+    """Of the relevant articles (at most K of them can fit), the share in the top K."""
+    return len(set(relevant) & set(top[:K])) / min(len(relevant), K)
 
 
 def reciprocal_rank(relevant: Sequence[str], top: Sequence[str]) -> float:
     wanted = set(relevant)
     return next((1 / rank for rank, guid in enumerate(top[:K], 1) if guid in wanted), 0.0)
+
+
+def ndcg(grades: dict[str, int], top: Sequence[str]) -> float:
+    """nDCG@K with gains 2^grade - 1: 1 when the top K are the best-graded articles in order."""
+    gains = [2 ** grades.get(guid, 0) - 1 for guid in top[:K]]
+    ideal = sorted((2**g - 1 for g in grades.values()), reverse=True)[:K]
+
+    def dcg(values: Sequence[int]) -> float:
+        return sum(v / math.log2(rank + 1) for rank, v in enumerate(values, 1))
+
+    best = dcg(ideal)
+    return dcg(gains) / best if best else 0.0
+
+
+def graded(judged: Sequence[Judged]) -> bool:
+    return any(grade > 1 for j in judged for grade in j.grades.values())
 
 
 def mean(values: Sequence[float]) -> float:
@@ -207,24 +247,34 @@ class System:
 
 
 def summary_table(systems: Sequence[System], judged: Sequence[Judged]) -> list[str]:
+    with_ndcg = graded(judged)
     lines = [
-        f"| system | recall@{K} | MRR | queries fully found | queries with no relevant hit |",
-        "|---|---|---|---|---|",
+        f"| system | recall@{K} | MRR | "
+        + (f"nDCG@{K} | " if with_ndcg else "")
+        + "queries fully found | queries with no relevant hit |",
+        "|---|---|---|---|---|" + ("---|" if with_ndcg else ""),
     ]
     for system in systems:
         recalls = [recall(j.relevant, system.top[j.query]) for j in judged]
         rrs = [reciprocal_rank(j.relevant, system.top[j.query]) for j in judged]
+        ndcgs = [ndcg(j.grades, system.top[j.query]) for j in judged]
         full = sum(r == 1 for r in recalls)
         none = sum(r == 0 for r in recalls)
         lines.append(
-            f"| {system.name} | {mean(recalls):.3f} | {mean(rrs):.3f} "
-            f"| {full}/{len(judged)} | {none}/{len(judged)} |"
+            f"| {system.name} | {mean(recalls):.3f} | {mean(rrs):.3f} | "
+            + (f"{mean(ndcgs):.3f} | " if with_ndcg else "")
+            + f"{full}/{len(judged)} | {none}/{len(judged)} |"
         )
     return lines
 
 
+def kinds_of(judged: Sequence[Judged]) -> list[str]:
+    seen = [k for k in KINDS if any(j.kind == k for j in judged)]
+    return seen + sorted({j.kind for j in judged} - set(KINDS))
+
+
 def kind_table(systems: Sequence[System], judged: Sequence[Judged]) -> list[str]:
-    kinds = [k for k in KINDS if any(j.kind == k for j in judged)]
+    kinds = kinds_of(judged)
     counts = {k: sum(j.kind == k for j in judged) for k in kinds}
     lines = [
         "| system | " + " | ".join(f"{k} ({counts[k]})" for k in kinds) + " |",
@@ -291,15 +341,30 @@ def misses(
 # --- main --------------------------------------------------------------------------------------
 
 
-def evaluate(postgres: str | None, per_query: bool, emit: Callable[[str], None]) -> None:
-    known = {str(json.loads(line)["guid"]) for line in SAMPLES.read_text("utf-8").splitlines()}
-    judged = load_judged(JUDGED, known)
+def corpus_guids(corpus: Path) -> set[str]:
+    lines = corpus.read_text("utf-8").splitlines()
+    return {str(json.loads(line)["guid"]) for line in lines if line.strip()}
+
+
+def evaluate(
+    postgres: str | None,
+    per_query: bool,
+    emit: Callable[[str], None],
+    *,
+    corpus: Path = SAMPLES,
+    judged_path: Path = JUDGED,
+    now: datetime = NOW,
+) -> None:
+    judged = load_judged(judged_path, corpus_guids(corpus))
     with tempfile.TemporaryDirectory() as tmp:
-        sqlite_run = asyncio.run(run_newsbot(f"sqlite:///{tmp}/quality.db", judged))
+        sqlite_run = asyncio.run(
+            run_newsbot(f"sqlite:///{tmp}/quality.db", judged, corpus=corpus, now=now)
+        )
     runs = [("newsbot (SQLite)", sqlite_run)]
     if postgres:
         with postgres_database(postgres, "newsbot_quality") as url:
-            runs.append(("newsbot (PostgreSQL)", asyncio.run(run_newsbot(url, judged))))
+            pg_run = asyncio.run(run_newsbot(url, judged, corpus=corpus, now=now))
+            runs.append(("newsbot (PostgreSQL)", pg_run))
 
     baselines = [Baseline(t, sqlite_run.docs) for t in ("unicode61", "trigram")]
     systems = [System(label, run.top) for label, run in runs]
@@ -310,15 +375,16 @@ def evaluate(postgres: str | None, per_query: bool, emit: Callable[[str], None])
 
     emit(
         f"## Search quality: {len(judged)} judged queries over the {len(sqlite_run.docs)} "
-        "sample articles"
+        f"articles of {corpus.name}"
     )
     emit("")
     emit(
         f"recall@{K} = mean over queries of |relevant ∩ top {K}| / |relevant|; MRR = mean "
-        f"reciprocal rank of the first relevant hit in the top {K} (0 if none). newsbot: "
-        f"`search(..., limit={K}, now={NOW.isoformat()})`. Baselines: FTS5 over title, lead, "
-        "body of the same stored articles, every query word quoted and AND-ed, bm25 order; "
-        "section: words become a section filter."
+        f"reciprocal rank of the first relevant hit in the top {K} (0 if none)"
+        + (f"; nDCG@{K} with gains 2^grade - 1 over the graded judgments" if graded(judged) else "")
+        + f". newsbot: `search(..., limit={K}, now={now.isoformat()})`. Baselines: FTS5 "
+        "over title, lead, body of the same stored articles, every query word quoted and "
+        "AND-ed, bm25 order; section: words become a section filter."
     )
     emit("")
     for line in summary_table(systems, judged):
@@ -362,8 +428,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--postgres", default=os.environ.get("NEWSBOT_TEST_POSTGRES_URL"))
     parser.add_argument("--per-query", action="store_true", help="also print every query")
+    parser.add_argument("--corpus", type=Path, default=SAMPLES, help="articles, NDJSON")
+    parser.add_argument("--judged", type=Path, default=JUDGED, help="judged queries, JSON")
+    parser.add_argument(
+        "--now", type=datetime.fromisoformat, default=NOW, help="searches' now (ISO, with zone)"
+    )
     args = parser.parse_args()
-    evaluate(args.postgres or None, args.per_query, print)
+    evaluate(
+        args.postgres or None,
+        args.per_query,
+        print,
+        corpus=args.corpus,
+        judged_path=args.judged,
+        now=args.now,
+    )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Running a search: AND first, a ranked OR when AND finds nothing, then recency.
 
-SQLite ranks with bm25 over six weighted columns; PostgreSQL with ts_rank_cd over the
-weighted tsvector. Both scores become "higher is better" and get the same mild boost for
-fresh articles, so the two stores order results alike.
+Both stores rank with bm25 over six weighted columns: SQLite with FTS5's, PostgreSQL with the
+same formula over statistics kept beside its tsvector (newsbot.search.bm25). Both scores
+become "higher is better" and get the same mild boost for fresh articles, so the two stores
+order results alike.
 
 A broad query (at least BROAD_MATCHES matches, like a common word in a big archive) is not
 scored match by match: both scorers read every match first, which grows with the archive.
@@ -19,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newsbot.search.bm25 import bm25_scores
 from newsbot.search.query import (
     Mode,
     ParsedQuery,
@@ -33,15 +35,12 @@ from newsbot.text.analyzer import Analyzer, strip_controls
 
 CANDIDATES = 200  # best-scoring matches re-ranked for recency; pages come from these
 # A query with at least this many matches is ranked by where the words are and by recency,
-# not by bm25 or ts_rank_cd (see _candidates); below it, every match is scored.
+# not by bm25 (see _candidates); below it, every match is scored.
 BROAD_MATCHES = 1000
 BROAD_HEADLINE_SCORE = 2.0  # above any boosted BROAD_OTHER_SCORE (at most x1.2)
 BROAD_OTHER_SCORE = 1.0
 # bm25 weights: title bigrams, title morphemes, lead bigrams, lead morphemes, body, body.
 BM25_WEIGHTS = (4.0, 8.0, 2.0, 4.0, 1.0, 1.0)
-# ts_rank_cd weights for labels {D, C, B, A}: body bigrams, title and lead bigrams, lead
-# morphemes, title morphemes (see newsbot.store.search_index).
-TS_RANK_WEIGHTS = "{0.1, 0.3, 0.5, 1.0}"
 RECENCY_BOOST = 0.2  # at most +20 % for an article published now
 RECENCY_HALF_LIFE_DAYS = 14.0
 
@@ -133,27 +132,20 @@ async def _postgres_newest(
 async def _scored(
     session: AsyncSession, query: ParsedQuery, mode: Mode, ids: list[int]
 ) -> list[tuple[int, float]]:
-    """The best of these matches by bm25 (SQLite) or ts_rank_cd (PostgreSQL), higher is
-    better. (bm25 needs the whole match set for its statistics, so SQLite runs the query.)"""
+    """The best of these matches by bm25, higher is better: FTS5's own on SQLite (it needs the
+    whole match set for its statistics, so SQLite runs the query), the same formula over the
+    stored statistics on PostgreSQL (newsbot.search.bm25)."""
     if _postgres(session):
-        sql = text(  # only module constants are interpolated
-            f"SELECT d.article_id, ts_rank_cd('{TS_RANK_WEIGHTS}', d.tsv, q.query) AS score "  # noqa: S608
-            "FROM search_docs d, to_tsquery('simple', :expression) AS q(query) "
-            "WHERE d.article_id = ANY(:ids) AND d.tsv @@ q.query "
-            "ORDER BY score DESC, d.article_id DESC LIMIT :limit"
-        )
-        params = _params(query, tsquery_expression(query, mode), CANDIDATES) | {"ids": ids}
-        params.pop("section", None)  # the ids are already of that section
-    else:
-        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-        join, section_filter = _section_sql(query, "f.rowid")
-        sql = text(  # only module constants are interpolated
-            f"SELECT f.rowid, -bm25(search_fts, {weights}) AS score "  # noqa: S608
-            f"FROM search_fts f{join} "
-            f"WHERE search_fts MATCH :expression{section_filter} "
-            "ORDER BY bm25(search_fts, " + weights + ") LIMIT :limit"
-        )
-        params = _params(query, fts5_expression(query, mode), CANDIDATES)
+        return await bm25_scores(session, query, ids, BM25_WEIGHTS, CANDIDATES)
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    join, section_filter = _section_sql(query, "f.rowid")
+    sql = text(  # only module constants are interpolated
+        f"SELECT f.rowid, -bm25(search_fts, {weights}) AS score "  # noqa: S608
+        f"FROM search_fts f{join} "
+        f"WHERE search_fts MATCH :expression{section_filter} "
+        "ORDER BY bm25(search_fts, " + weights + ") LIMIT :limit"
+    )
+    params = _params(query, fts5_expression(query, mode), CANDIDATES)
     rows = await session.execute(sql.bindparams(bindparam("limit")), params)
     return [(int(ident), float(score)) for ident, score in rows]
 
@@ -191,10 +183,10 @@ async def _candidates(
             )
     if not broad:
         return await _scored(session, query, mode, newest) if newest else []
-    # Broad: scoring would first read every match of every word (bm25's statistics;
-    # ts_rank_cd's whole documents), 30-150 ms for a word in most of 100k articles. Of the
-    # newest matches, those with the words in the title or lead come first, then the rest,
-    # each newest first; the recency boost orders within a tier.
+    # Broad: scoring would first read every match of every word (FTS5 for bm25's
+    # statistics, PostgreSQL to count the words in each), 30-150 ms for a word in most of
+    # 100k articles. Of the newest matches, those with the words in the title or lead come
+    # first, then the rest, each newest first; the recency boost orders within a tier.
     seen = set(headline)
     rest = [i for i in newest if i not in seen][: CANDIDATES - len(headline)]
     return [(i, BROAD_HEADLINE_SCORE) for i in headline] + [(i, BROAD_OTHER_SCORE) for i in rest]

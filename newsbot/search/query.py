@@ -19,7 +19,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from newsbot.store.search_index import HEADLINE_BIGRAM_LABEL, MORPHEME_LABELS
+from newsbot.store.search_index import BIGRAM_LABELS, HEADLINE_BIGRAM_LABEL, MORPHEME_LABELS
 from newsbot.text.analyzer import Analyzer, QueryWord, bigrams
 
 MAX_QUERY_CHARS = 300
@@ -131,7 +131,11 @@ def _lexeme(token: str) -> str:
 
 
 def _ts_term(term: Term, *, headline_only: bool = False) -> str:
+    # As FTS5's column filter does: "야간 개방" must not match the morphemes 야간 개방 of 야간개방.
+    # (One bigram needs no label: its morpheme twin is in the bigrams too.)
     label = ":" + HEADLINE_BIGRAM_LABEL if headline_only else ""
+    if not label and len(term.bigrams) > 1:
+        label = ":" + BIGRAM_LABELS
     phrase = " <-> ".join(_lexeme(b) + label for b in term.bigrams)
     if not term.morphemes:
         return f"({phrase})"

@@ -81,6 +81,7 @@ _WEIGHTS = (
 )
 MORPHEME_LABELS = "AB"  # morphemes are indexed for titles and leads only
 HEADLINE_BIGRAM_LABEL = "C"
+BIGRAM_LABELS = "CD"  # where a phrase of bigrams may run: never through the morphemes
 
 
 def _tsvector(row: dict[str, object]) -> ColumnElement[Any]:

@@ -35,7 +35,7 @@ FTS5_OPERATORS = re.compile(
     r"\{title_bg lead_bg body_bg\}|\{title_mo lead_mo body_mo\}|\bAND\b|\bOR\b|\bNOT\b|[():]|\s+"
 )
 TS_LEXEME = re.compile(rf"'{TOKEN}'")
-TS_OPERATORS = re.compile(r"<->|:AB|[&|!()]|\s+")  # :AB limits a lexeme to morphemes
+TS_OPERATORS = re.compile(r"<->|:AB|:CD|[&|!()]|\s+")  # :AB morphemes only, :CD bigrams only
 
 HOSTILE = [
     '"',
@@ -203,7 +203,7 @@ def test_any_mode_joins_terms_with_or_and_exclusions_stay_not() -> None:
         ' NOT ({title_bg lead_bg body_bg} : "축제")'
     )
     assert tsquery_expression(parsed, Mode.ANY) == (
-        "(('성남' <-> '남시') | ('드론')) & !(('축제'))"
+        "(('성남':CD <-> '남시':CD) | ('드론')) & !(('축제'))"
     )
 
 
@@ -211,7 +211,7 @@ def test_tsquery_expression_uses_followed_by_for_bigrams_and_labels_morphemes() 
     parsed = parse_query("성남시는 드론", KIWI)
 
     assert tsquery_expression(parsed, Mode.ALL) == (
-        "((('성남' <-> '남시') | ('성남시':AB)) & (('드론') | ('드론':AB)))"
+        "((('성남':CD <-> '남시':CD) | ('성남시':AB)) & (('드론') | ('드론':AB)))"
     )
 
 
