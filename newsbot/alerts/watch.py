@@ -26,7 +26,7 @@ from newsbot.alerts.sender import AlertSender
 from newsbot.clock import Clock
 from newsbot.config import Settings
 from newsbot.delivery.breaker import Breaker
-from newsbot.delivery.outcomes import EditsNotices
+from newsbot.delivery.outcomes import PostsPlain
 from newsbot.delivery.pacing import Pacer
 from newsbot.store.alerts import AlertMessage
 
@@ -190,7 +190,7 @@ def alerts_for(
     name, chat = target
     platform = platforms.get(name)
     sender = None
-    if isinstance(platform, EditsNotices) and name in pacers and name in breakers:
+    if isinstance(platform, PostsPlain) and name in pacers and name in breakers:
         sender = AlertSender(
             sessions,
             platform,

@@ -21,7 +21,14 @@ from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.delivery.breaker import Breaker
 from newsbot.delivery.outbox import deactivate_chat
-from newsbot.delivery.outcomes import Outcome, RateLimited, Sent, Transient
+from newsbot.delivery.outcomes import (
+    ChatGone,
+    Outcome,
+    PermanentFailure,
+    RateLimited,
+    Sent,
+    Transient,
+)
 from newsbot.delivery.pacing import Limits, Pacer
 from newsbot.ingest.fetch import make_client
 from newsbot.ingest.poller import PollSettings, poll_due_feeds
@@ -327,6 +334,66 @@ async def test_a_429_and_a_5xx_delay_alert_messages_in_order_and_lose_none(
         "is back",
     ]
     assert await unsent(app) == 0
+
+
+async def test_a_message_the_platform_refuses_for_good_is_settled_and_the_next_ones_go(
+    app: App, clock: FixedClock
+) -> None:
+    platform = ScriptedNotices(name="telegram")
+    platform.answer(ALERT_CHAT, PermanentFailure("Bad Request: message is too long"))
+    alerts = process(app, platform=platform)
+    alerts.platform_changed("slack", down=True, error="503")
+    alerts.platform_changed("cms", down=True, error="timeout")
+
+    await alerts.step()
+
+    assert [text for _, _, text in platform.notices] == [
+        "🔴 cms: sending stopped (timeout); messages wait and go when it is back"
+    ]
+    assert await unsent(app) == 0
+    async with app.sessions() as session:
+        refused = await session.scalar(
+            select(AlertMessage.last_error).where(AlertMessage.key == "platform:slack")
+        )
+    assert refused == "refused: Bad Request: message is too long"
+
+
+async def test_an_alert_chat_that_is_gone_keeps_every_message_until_it_is_fixed(
+    app: App, clock: FixedClock
+) -> None:
+    platform = ScriptedNotices(name="telegram")
+    platform.answer(ALERT_CHAT, ChatGone("Forbidden: bot was kicked from the group chat"))
+    alerts = process(app, platform=platform)
+    alerts.platform_changed("slack", down=True, error="503")
+    alerts.platform_changed("cms", down=True, error="timeout")
+
+    await alerts.step()
+    assert (platform.notices, await unsent(app)) == ([], 2)
+    clock.advance(minutes=5)  # the operator fixed it; the messages were kept for it
+    await alerts.step()
+    assert len(platform.notices) == 2
+
+
+async def test_a_message_put_back_does_not_hold_up_other_alerts_but_keeps_its_own_order(
+    app: App, clock: FixedClock
+) -> None:
+    platform = ScriptedNotices(name="telegram")
+    platform.answer(ALERT_CHAT, Transient("502 Bad Gateway"))
+    alerts = process(app, platform=platform)
+    alerts.platform_changed("slack", down=True, error="503")  # its send: a 502, backoff 2 s
+    await alerts.step()
+    alerts.platform_changed("slack", down=False, error="")  # must not overtake its start
+    alerts.platform_changed("cms", down=True, error="timeout")  # may
+
+    await alerts.step()
+    assert [text.split(" ", 2)[1] for _, _, text in platform.notices] == ["cms:"]
+    clock.advance(seconds=2)
+    await alerts.step()
+    assert [text.split(" ", 2)[:2] for _, _, text in platform.notices] == [
+        ["🔴", "cms:"],
+        ["🔴", "slack:"],
+        ["✅", "Resolved"],
+    ]
 
 
 async def test_alert_messages_wait_while_the_platforms_breaker_is_open(
