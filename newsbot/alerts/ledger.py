@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.alerts.checks import leader_change
-from newsbot.alerts.model import SEVERITY, Alert, Kind, Params, Rules, Severity
+from newsbot.alerts.model import SEVERITY, Alert, Kind, Rules, Severity
 from newsbot.store.alerts import AlertEvent, AlertMessage, AlertState
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def to_say(state: AlertState, now: datetime, rules: Rules) -> AlertEvent | None:
     return None
 
 
-def _dumps(params: Params) -> str:
+def _dumps(params: Mapping[str, object]) -> str:
     return json.dumps(dict(params), ensure_ascii=False, sort_keys=True)
 
 
@@ -181,19 +181,41 @@ async def reconcile(
     return queued
 
 
+REPORTERS = "down_in"  # in a signalled alert's params: the processes that say it is on
+
+
+def _reporters(state: AlertState | None) -> set[str]:
+    if state is None or state.resolved_at is not None:
+        return set()
+    return set(json.loads(state.params).get(REPORTERS, []))
+
+
 async def raise_alert(
-    session: AsyncSession, alert: Alert, now: datetime, rules: Rules
+    session: AsyncSession, alert: Alert, now: datetime, rules: Rules, *, by: str | None = None
 ) -> list[AlertMessage]:
-    """A signal says ``alert`` is firing (a platform went down)."""
-    state = _open(session, await _row(session, alert.key), alert, now)
+    """A signal says ``alert`` is firing (a platform went down), from process ``by``."""
+    state = await _row(session, alert.key)
+    reporters = _reporters(state)
+    state = _open(session, state, alert, now)
+    if by is not None:
+        state.params = _dumps({**alert.params, REPORTERS: sorted(reporters | {by})})
     return await _announce(session, [state], now, rules)
 
 
-async def resolve(session: AsyncSession, key: str, now: datetime) -> list[AlertMessage]:
-    """A signal says the alert under ``key`` is over."""
+async def resolve(
+    session: AsyncSession, key: str, now: datetime, *, by: str | None = None
+) -> list[AlertMessage]:
+    """A signal says the alert under ``key`` is over, for process ``by``: over for all
+    once no other process still says it is on (a platform's breakers close one process
+    after another; the first to close does not end the outage for the others)."""
     state = await _row(session, key)
     if state is None or state.resolved_at is not None:
         return []
+    if by is not None:
+        others = _reporters(state) - {by}
+        if others:
+            state.params = _dumps({**json.loads(state.params), REPORTERS: sorted(others)})
+            return []
     return _close(session, state, now)
 
 
@@ -213,9 +235,12 @@ async def past_outage(
     session: AsyncSession, alert: Alert, since: datetime, until: datetime, rules: Rules
 ) -> list[AlertMessage]:
     """An alert that could only be told once it was over (the store was away): its start
-    and its resolution, unless another process has told of an overlapping one already."""
+    and its resolution, unless another process has told of the same outage already (one
+    that overlaps it, or ended less than ``rules.store_after`` before it began)."""
     state = await _row(session, alert.key)
-    if state is not None and (state.resolved_at is None or state.resolved_at >= since):
+    if state is not None and (
+        state.resolved_at is None or state.resolved_at >= since - rules.store_after
+    ):
         return []
     state = _open(session, state, alert, since)
     queued = await _announce(session, [state], now=until, rules=rules)

@@ -165,8 +165,8 @@ async def test_alerts_whose_text_looks_like_markup_or_runs_long_arrive_as_writte
     shown = [parsed(a["text"]) for a in fake_telegram.delivered(ALERT_CHAT)]
     assert len(shown) == 3  # none refused, none waiting behind a refused one
     assert "(TypeError in <lambda> for M&A <b>)" in shown[0]
-    assert len(shown[1]) == 4096 and shown[1].endswith("x…")
-    assert shown[2].startswith("✅ Resolved after 0 min: slack: sending stopped (TypeError in")
+    assert shown[1].startswith("✅ Resolved after 0 min: slack: sending stopped (TypeError in")
+    assert len(shown[2]) == 4096 and shown[2].endswith("x…")
     async with app.sessions() as session:
         unsent = await session.scalar(select(AlertMessage.id).where(AlertMessage.sent_at.is_(None)))
     assert unsent is None

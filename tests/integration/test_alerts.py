@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from newsbot.alerts.model import Rules
 from newsbot.alerts.sender import AlertSender
@@ -20,6 +21,7 @@ from newsbot.alerts.watch import Alerts
 from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.delivery.breaker import Breaker
+from newsbot.delivery.dispatcher import DispatchSettings
 from newsbot.delivery.outbox import deactivate_chat
 from newsbot.delivery.outcomes import (
     ChatGone,
@@ -32,6 +34,7 @@ from newsbot.delivery.outcomes import (
 from newsbot.delivery.pacing import Limits, Pacer
 from newsbot.ingest.fetch import make_client
 from newsbot.ingest.poller import PollSettings, poll_due_feeds
+from newsbot.service import Service
 from newsbot.store.alerts import AlertEvent, AlertMessage
 from newsbot.store.delivery_models import Chat, Delivery, DeliveryState
 from newsbot.store.feeds import record_failure
@@ -181,6 +184,29 @@ async def test_processes_and_restarts_that_see_one_outage_say_it_once(
     ]
 
 
+async def test_a_platform_down_in_two_processes_ends_when_the_last_one_recovers(
+    app: App, clock: FixedClock
+) -> None:
+    first, second = process(app, "host:1"), process(app, "host:2")
+    for alerts in (first, second):
+        alerts.platform_changed("telegram", down=True, error="502 Bad Gateway")
+        await alerts.step()
+    first.platform_changed("telegram", down=False, error="")  # host:1's breaker closes…
+    await first.step()
+    for _ in range(3):  # …host:2's stays open a while, and says so every minute
+        clock.advance(minutes=1)
+        await first.step()
+        await second.step()
+    assert await said(app) == [("platform:telegram", AlertEvent.STARTED)]
+    second.platform_changed("telegram", down=False, error="")
+    await second.step()
+
+    assert await said(app) == [
+        ("platform:telegram", AlertEvent.STARTED),
+        ("platform:telegram", AlertEvent.RESOLVED),
+    ]
+
+
 async def test_the_store_outage_is_told_when_it_is_back_once_for_all_processes(
     app: App, clock: FixedClock
 ) -> None:
@@ -192,6 +218,10 @@ async def test_the_store_outage_is_told_when_it_is_back_once_for_all_processes(
     for alerts in (first, second):
         alerts.store_changed(away=False, error="")
         await alerts.flush()
+    assert await said(app) == []  # not yet: it may go away again and be the same outage
+    clock.advance(seconds=30)  # NEWSBOT_ALERT_STORE_AFTER
+    for alerts in (first, second):
+        await alerts.flush()
 
     assert await said(app) == [("store", AlertEvent.STARTED), ("store", AlertEvent.RESOLVED)]
     async with app.sessions() as session:
@@ -199,6 +229,75 @@ async def test_the_store_outage_is_told_when_it_is_back_once_for_all_processes(
             select(AlertMessage.params).where(AlertMessage.event == AlertEvent.RESOLVED)
         )
     assert json.loads(resolved or "{}")["minutes"] == 4  # from the first to notice
+
+
+async def test_a_store_that_flips_away_and_back_every_second_for_a_minute_is_one_outage(
+    app: App, clock: FixedClock
+) -> None:
+    alerts = process(app, rules=Rules(per_hour=20))
+    for _ in range(30):  # a SQLite lock held past the busy timeout, as the loops see it
+        alerts.store_changed(away=True, error="database is locked")
+        clock.advance(seconds=1)
+        alerts.store_changed(away=False, error="")
+        await alerts.flush()
+        clock.advance(seconds=1)
+    for _ in range(60):
+        await alerts.flush()
+        clock.advance(seconds=1)
+
+    assert await said(app) == [("store", AlertEvent.STARTED), ("store", AlertEvent.RESOLVED)]
+    async with app.sessions() as session:
+        resolved = await session.scalar(
+            select(AlertMessage.params).where(AlertMessage.event == AlertEvent.RESOLVED)
+        )
+    assert json.loads(resolved or "{}")["minutes"] == 1  # 59 s, from the first to the last
+
+
+async def test_a_store_away_for_less_than_the_setting_is_only_logged(
+    app: App, clock: FixedClock
+) -> None:
+    alerts = process(app)
+    alerts.store_changed(away=True, error="database is locked")
+    clock.advance(seconds=10)
+    alerts.store_changed(away=False, error="")
+    for _ in range(120):
+        await alerts.flush()
+        clock.advance(seconds=1)
+
+    assert await said(app) == []
+
+
+async def test_outages_told_by_two_processes_a_few_seconds_apart_are_one(
+    app: App, clock: FixedClock
+) -> None:
+    first, second = process(app, "host:1"), process(app, "host:2")
+    first.store_changed(away=True, error="connection refused")
+    clock.advance(minutes=2)
+    first.store_changed(away=False, error="")
+    clock.advance(seconds=10)
+    second.store_changed(away=True, error="connection refused")  # host:2: it went again
+    clock.advance(seconds=20)
+    second.store_changed(away=False, error="")
+    clock.advance(seconds=30)
+    for alerts in (first, second):
+        await alerts.flush()
+
+    assert await said(app) == [("store", AlertEvent.STARTED), ("store", AlertEvent.RESOLVED)]
+
+
+async def test_a_breaker_flapping_while_the_store_is_away_is_told_as_it_ends(
+    app: App, clock: FixedClock
+) -> None:
+    alerts = process(app)
+    for _ in range(500):  # none of these can be written yet
+        alerts.platform_changed("telegram", down=True, error="502")
+        alerts.platform_changed("telegram", down=False, error="")
+    await alerts.flush()
+
+    assert await said(app) == [
+        ("platform:telegram", AlertEvent.STARTED),
+        ("platform:telegram", AlertEvent.RESOLVED),
+    ]
 
 
 async def test_a_new_leader_is_one_notice(app: App, clock: FixedClock) -> None:
@@ -478,3 +577,30 @@ async def test_a_platform_alert_lasts_while_its_process_says_so_and_ends_when_it
         ("platform:telegram", AlertEvent.STARTED),
         ("platform:telegram", AlertEvent.RESOLVED),
     ]
+
+
+# --- what the service tells the store watch ----------------------------------------------
+
+
+async def test_a_loop_that_need_not_reach_the_store_does_not_say_it_is_back(
+    app: App, clock: FixedClock
+) -> None:
+    service = Service(
+        app=app,
+        platforms={},
+        dispatch_settings=DispatchSettings(owner="host:1"),
+        poll_settings=PollSettings(max_bytes=1000, max_backoff=60, concurrency=1),
+    )
+    told: list[bool] = []
+    service.store.listener = lambda away, error: told.append(away)
+    service.store.failed("the dispatch loop", OperationalError("UPDATE", {}, Exception("locked")))
+
+    async def lead_step() -> bool:  # on SQLite: leading is a given, nothing is asked
+        service.stop.set()
+        return True
+
+    await service._loop("lead", lead_step, 0, reaches_store=False)
+    assert told == [True]  # still away, as far as anyone knows
+    service.stop.clear()
+    await service._loop("dispatch", lead_step, 0)
+    assert told == [True, False]
