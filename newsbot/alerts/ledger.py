@@ -11,7 +11,9 @@ however many checks, processes or restarts see an outage, the alert chat hears:
 - a **notice** (the leader changed) once, for the events that have nothing to resolve.
 
 Starts, repeats and notices together are capped at ``Rules.per_hour`` in any sliding hour,
-counted from the queued messages themselves, so the cap holds across processes too. When it
+counted from the queued messages themselves, so the cap holds across processes too (on
+PostgreSQL, one transaction at a time counts and queues, under ``CAP_LOCK_KEY``; SQLite has
+one writer at a time anyway). When it
 is reached, starts go before repeats and the most severe first; the rest wait, open and
 unannounced (and an alert that ends before it was announced is never mentioned).
 
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 CAPPED = (AlertEvent.STARTED, AlertEvent.REPEATED, AlertEvent.NOTICE)
 HOUR = timedelta(hours=1)
+CAP_LOCK_KEY = 0x616C7274  # "alrt": one transaction at a time counts the cap (PostgreSQL)
 KEPT = timedelta(days=30)  # sent messages and resolved alerts, for whoever looks back
 _ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
@@ -61,7 +64,11 @@ def _minutes(since: datetime, now: datetime) -> int:
 
 
 async def room_left(session: AsyncSession, now: datetime, rules: Rules) -> int:
-    """Starts, repeats and notices the cap still allows in the hour up to ``now``."""
+    """Starts, repeats and notices the cap still allows in the hour up to ``now``. On
+    PostgreSQL the count is taken under a lock held until the caller's transaction ends, so
+    what it queues is counted by the next process to ask, never beside it."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(CAP_LOCK_KEY)))
     said = await session.scalar(
         select(func.count())
         .select_from(AlertMessage)

@@ -8,13 +8,17 @@ they share only the store. Time moves when the test moves it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from newsbot.alerts import checks, ledger
 from newsbot.alerts.model import Rules
 from newsbot.alerts.sender import AlertSender
 from newsbot.alerts.watch import Alerts
@@ -397,6 +401,35 @@ async def test_a_digest_left_past_its_time_is_a_missed_tick(app: App, clock: Fix
         await alerts.check()  # the digest tick is not running: nothing moves it on
 
     assert await said(app) == [("digest_late", AlertEvent.STARTED)]
+
+
+async def waits_for_the_lock_or_is_done(session: AsyncSession, task: asyncio.Task[object]) -> None:
+    """Until ``task`` waits for an advisory lock, or has finished without one."""
+    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    while not task.done():
+        if await session.scalar(waiting):
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_two_processes_raising_at_once_keep_to_the_hourly_cap(
+    app: App, clock: FixedClock, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: its transactions cannot interleave")
+    rules, now = Rules(per_hour=1), clock.now()
+    async with app.sessions() as first, app.sessions() as second, app.sessions() as looking:
+        told = await ledger.raise_alert(first, checks.platform_down("slack", "503"), now, rules)
+        assert len(told) == 1  # the hour's one message, not committed yet
+        other: asyncio.Task[object] = asyncio.create_task(
+            ledger.raise_alert(second, checks.platform_down("cms", "503"), now, rules)
+        )
+        await waits_for_the_lock_or_is_done(looking, other)
+        await first.commit()
+        assert await other == []  # it counted the first's message: the cap is reached
+        await second.commit()
+
+    assert await said(app) == [("platform:slack", AlertEvent.STARTED)]
 
 
 # --- sending: never lost, in order ---------------------------------------------------------
