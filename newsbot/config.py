@@ -181,6 +181,11 @@ class Settings(BaseSettings):
         description="a digest still not queued this long after its time: the tick is missed",
     )
 
+    alert_store_after: timedelta = Field(
+        default=timedelta(seconds=30),
+        description="the store away this long is an alert; outages this close together are one",
+    )
+
     @field_validator(
         "digest_grace",
         "headline_max_age",
@@ -190,6 +195,7 @@ class Settings(BaseSettings):
         "alert_failure_window",
         "alert_chats_gone_window",
         "alert_digest_late",
+        "alert_store_after",
         mode="before",
     )
     @classmethod
@@ -202,7 +208,7 @@ class Settings(BaseSettings):
             return timedelta(**{_UNITS[unit]: number})
         return value
 
-    @field_validator("digest_grace")
+    @field_validator("digest_grace", "alert_store_after")
     @classmethod
     def _not_negative(cls, value: timedelta) -> timedelta:
         if value < timedelta(0):

@@ -242,7 +242,13 @@ class Service:
         step: Callable[[], Awaitable[bool]],
         idle: float,
         wake: asyncio.Event | None = None,
+        *,
+        reaches_store: bool = True,
     ) -> None:
+        """Run ``step`` until the service stops. A step that passed tells the store watch the
+        store works, unless it need not have reached the store (``reaches_store`` False):
+        otherwise, while a SQLite lock holds every writer past its busy timeout, a loop that
+        never touches the store would say it is back once a second."""
         while not self.stop.is_set():
             if wake is not None:
                 wake.clear()  # a wake-up that comes during this pass brings the next one
@@ -255,7 +261,8 @@ class Service:
                     log.exception("%s loop failed; retrying", name)
                 busy = False
             else:
-                self.store.worked()
+                if reaches_store:
+                    self.store.worked()
             if not busy:
                 await self._pause(idle, wake)
 
@@ -267,7 +274,8 @@ class Service:
         match_wake, dispatch_wake = self.match_wake, asyncio.Event()
         self.digest_wake = dispatch_wake
         listener = None
-        if backend_name(self.app.settings.database_url) == "postgresql":
+        postgres = backend_name(self.app.settings.database_url) == "postgresql"
+        if postgres:
             listener = Listener(self.app.engine, match_wake)
 
         async def poll_step() -> bool:
@@ -322,7 +330,9 @@ class Service:
         ]
         loops.append(self._loop("progress", progress_step, PROGRESS_IDLE))
         if self.alerts is not None:  # every process: its own signals, and whoever can send
-            loops.append(self._loop("alerts", self.alerts.step, ALERTS_IDLE))
+            # Without a sender, a pass with no signals to write reads nothing.
+            sends = self.alerts.sender is not None
+            loops.append(self._loop("alerts", self.alerts.step, ALERTS_IDLE, reaches_store=sends))
 
         async def stop_frontends() -> None:
             await _stop_all(started)
@@ -348,7 +358,8 @@ class Service:
             loops += [
                 self._loop("poll", poll_step, POLL_IDLE),
                 self._loop("match", match_step, self.match_idle, match_wake),
-                self._loop("lead", lead_step, LEADER_RETRY_SECONDS / 2),
+                # On SQLite leading is a given: the lead loop asks the store nothing.
+                self._loop("lead", lead_step, LEADER_RETRY_SECONDS / 2, reaches_store=postgres),
             ]
         try:
             if lead:

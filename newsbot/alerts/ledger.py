@@ -11,7 +11,9 @@ however many checks, processes or restarts see an outage, the alert chat hears:
 - a **notice** (the leader changed) once, for the events that have nothing to resolve.
 
 Starts, repeats and notices together are capped at ``Rules.per_hour`` in any sliding hour,
-counted from the queued messages themselves, so the cap holds across processes too. When it
+counted from the queued messages themselves, so the cap holds across processes too (on
+PostgreSQL, one transaction at a time counts and queues, under ``CAP_LOCK_KEY``; SQLite has
+one writer at a time anyway). When it
 is reached, starts go before repeats and the most severe first; the rest wait, open and
 unannounced (and an alert that ends before it was announced is never mentioned).
 
@@ -23,20 +25,21 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.alerts.checks import leader_change
-from newsbot.alerts.model import SEVERITY, Alert, Kind, Params, Rules, Severity
+from newsbot.alerts.model import SEVERITY, Alert, Kind, Rules, Severity
 from newsbot.store.alerts import AlertEvent, AlertMessage, AlertState
 
 log = logging.getLogger(__name__)
 
 CAPPED = (AlertEvent.STARTED, AlertEvent.REPEATED, AlertEvent.NOTICE)
 HOUR = timedelta(hours=1)
+CAP_LOCK_KEY = 0x616C7274  # "alrt": one transaction at a time counts the cap (PostgreSQL)
 KEPT = timedelta(days=30)  # sent messages and resolved alerts, for whoever looks back
 _ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
@@ -52,7 +55,7 @@ def to_say(state: AlertState, now: datetime, rules: Rules) -> AlertEvent | None:
     return None
 
 
-def _dumps(params: Params) -> str:
+def _dumps(params: Mapping[str, object]) -> str:
     return json.dumps(dict(params), ensure_ascii=False, sort_keys=True)
 
 
@@ -61,7 +64,11 @@ def _minutes(since: datetime, now: datetime) -> int:
 
 
 async def room_left(session: AsyncSession, now: datetime, rules: Rules) -> int:
-    """Starts, repeats and notices the cap still allows in the hour up to ``now``."""
+    """Starts, repeats and notices the cap still allows in the hour up to ``now``. On
+    PostgreSQL the count is taken under a lock held until the caller's transaction ends, so
+    what it queues is counted by the next process to ask, never beside it."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(CAP_LOCK_KEY)))
     said = await session.scalar(
         select(func.count())
         .select_from(AlertMessage)
@@ -181,19 +188,41 @@ async def reconcile(
     return queued
 
 
+REPORTERS = "down_in"  # in a signalled alert's params: the processes that say it is on
+
+
+def _reporters(state: AlertState | None) -> set[str]:
+    if state is None or state.resolved_at is not None:
+        return set()
+    return set(json.loads(state.params).get(REPORTERS, []))
+
+
 async def raise_alert(
-    session: AsyncSession, alert: Alert, now: datetime, rules: Rules
+    session: AsyncSession, alert: Alert, now: datetime, rules: Rules, *, by: str | None = None
 ) -> list[AlertMessage]:
-    """A signal says ``alert`` is firing (a platform went down)."""
-    state = _open(session, await _row(session, alert.key), alert, now)
+    """A signal says ``alert`` is firing (a platform went down), from process ``by``."""
+    state = await _row(session, alert.key)
+    reporters = _reporters(state)
+    state = _open(session, state, alert, now)
+    if by is not None:
+        state.params = _dumps({**alert.params, REPORTERS: sorted(reporters | {by})})
     return await _announce(session, [state], now, rules)
 
 
-async def resolve(session: AsyncSession, key: str, now: datetime) -> list[AlertMessage]:
-    """A signal says the alert under ``key`` is over."""
+async def resolve(
+    session: AsyncSession, key: str, now: datetime, *, by: str | None = None
+) -> list[AlertMessage]:
+    """A signal says the alert under ``key`` is over, for process ``by``: over for all
+    once no other process still says it is on (a platform's breakers close one process
+    after another; the first to close does not end the outage for the others)."""
     state = await _row(session, key)
     if state is None or state.resolved_at is not None:
         return []
+    if by is not None:
+        others = _reporters(state) - {by}
+        if others:
+            state.params = _dumps({**json.loads(state.params), REPORTERS: sorted(others)})
+            return []
     return _close(session, state, now)
 
 
@@ -213,9 +242,12 @@ async def past_outage(
     session: AsyncSession, alert: Alert, since: datetime, until: datetime, rules: Rules
 ) -> list[AlertMessage]:
     """An alert that could only be told once it was over (the store was away): its start
-    and its resolution, unless another process has told of an overlapping one already."""
+    and its resolution, unless another process has told of the same outage already (one
+    that overlaps it, or ended less than ``rules.store_after`` before it began)."""
     state = await _row(session, alert.key)
-    if state is not None and (state.resolved_at is None or state.resolved_at >= since):
+    if state is not None and (
+        state.resolved_at is None or state.resolved_at >= since - rules.store_after
+    ):
         return []
     state = _open(session, state, alert, since)
     queued = await _announce(session, [state], now=until, rules=rules)

@@ -67,6 +67,7 @@ class Rules:
     chats_gone: int = 20
     chats_gone_window: timedelta = timedelta(minutes=10)
     digest_late: timedelta = timedelta(minutes=5)
+    store_after: timedelta = timedelta(seconds=30)
 
     @classmethod
     def of(cls, settings: Settings) -> Rules:
@@ -80,4 +81,5 @@ class Rules:
             chats_gone=settings.alert_chats_gone,
             chats_gone_window=settings.alert_chats_gone_window,
             digest_late=settings.alert_digest_late,
+            store_after=settings.alert_store_after,
         )

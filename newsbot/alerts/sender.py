@@ -1,18 +1,25 @@
-"""The queued alert messages to the alert chat, oldest first, never lost.
+"""The queued alert messages to the alert chat, in order, never lost to an outage.
 
 A message stays a row until the platform has taken it: a 429 puts it back for exactly the
 platform's retry_after, a network error or 5xx for a backoff, an open breaker (the platform
 is down) until its next probe. The chat's pace is the shared ``Pacer`` of the platform, so
 alerts and the newsroom's sends never collide, and the platform's ``Breaker`` is the
 dispatcher's: an alert neither hammers a platform that is down nor waits on one that is up.
+The adapter (``PostsPlain``) escapes the text for its platform and cuts it to its limit, and
+says how the chat is paced: this module knows no platform.
 
-Messages go one at a time in the order they were queued (a resolution never arrives before
-its start), across processes too: a sender takes the oldest unsent message only, by a
-conditional UPDATE of its lease, and stops when another process holds it.
+A sender takes the oldest *due* message whose key has nothing older unsent (a resolution
+never arrives before its start, yet a message pushed back does not hold up other alerts),
+by a conditional UPDATE of its lease, and stops when another process holds it.
 
-An answer that says the alert chat itself is wrong (gone, moved, refused) is the operator's
-to fix (NEWSBOT_ALERT_CHAT): it is logged as an error and the message waits, retried every
-``MAX_BACKOFF`` seconds, so it goes once the setting is right.
+Two kinds of refusal:
+
+- one that says the alert chat itself is wrong (gone, moved, blocked) is the operator's to
+  fix (NEWSBOT_ALERT_CHAT): it is logged as an error and the message waits, retried every
+  ``MAX_BACKOFF`` seconds, so it goes once the setting is right;
+- one about this message only (``PermanentFailure``: the platform will never take this
+  text) settles it as refused (``sent_at`` set, ``last_error`` saying why), logged once, and
+  the next message goes: retrying it would only block every later alert for good.
 """
 
 from __future__ import annotations
@@ -24,8 +31,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from newsbot.alerts.text import render
 from newsbot.clock import Clock
@@ -33,9 +41,9 @@ from newsbot.delivery.breaker import Breaker
 from newsbot.delivery.outcomes import (
     ChatGone,
     ChatMoved,
-    EditsNotices,
     Outcome,
     PermanentFailure,
+    PostsPlain,
     RateLimited,
     Sent,
     Transient,
@@ -49,14 +57,6 @@ LEASE = timedelta(seconds=60)
 MAX_BACKOFF = 300.0
 
 
-def pace_kind(platform: str, chat_id: str) -> str:
-    """The alert chat as the pacer sees it: a Slack channel, a Telegram group (negative
-    ids: 20 messages a minute) or a private chat."""
-    if platform == "slack":
-        return "slack_channel"
-    return "supergroup" if chat_id.startswith("-") else "private"
-
-
 def backoff(attempts: int) -> float:
     """2, 4, 8 … seconds after each failed attempt, at most five minutes."""
     return min(MAX_BACKOFF, 2.0 ** max(1, attempts))
@@ -65,7 +65,7 @@ def backoff(attempts: int) -> float:
 @dataclass
 class AlertSender:
     sessions: async_sessionmaker[AsyncSession]
-    platform: EditsNotices
+    platform: PostsPlain
     platform_name: str
     chat_id: str
     clock: Clock
@@ -76,31 +76,44 @@ class AlertSender:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     async def send_due(self, limit: int = 20) -> int:
-        """Send the due messages in order, up to ``limit``; returns how many went."""
-        sent = 0
-        while sent < limit:
-            message = await self._claim_oldest()
+        """Send the due messages in order, up to ``limit``; returns how many went. A message
+        refused for its content is settled and the next one goes."""
+        sent = tried = 0
+        while tried < limit:
+            message = await self._claim_next()
             if message is None:
                 return sent
+            tried += 1
             outcome = await self._send(message)
             if outcome is None:  # it must wait (pace, breaker): put back as it was
                 return sent
             await self._settle(message.id, outcome)
-            if not isinstance(outcome, Sent):
+            if isinstance(outcome, Sent):
+                sent += 1
+            elif not isinstance(outcome, PermanentFailure):
                 return sent
-            sent += 1
         return sent
 
-    async def _claim_oldest(self) -> AlertMessage | None:
+    async def _claim_next(self) -> AlertMessage | None:
+        """The oldest due message with nothing older unsent under its key, leased."""
         now = self.clock.now()
+        older = aliased(AlertMessage)
         async with self.sessions() as session:
             message = await session.scalar(
                 select(AlertMessage)
-                .where(AlertMessage.sent_at.is_(None))
+                .where(
+                    AlertMessage.sent_at.is_(None),
+                    AlertMessage.due_at <= now,
+                    ~exists().where(
+                        older.key == AlertMessage.key,
+                        older.sent_at.is_(None),
+                        older.id < AlertMessage.id,
+                    ),
+                )
                 .order_by(AlertMessage.id)
                 .limit(1)
             )
-            if message is None or message.due_at > now:
+            if message is None:
                 return None
             claimed = await session.execute(
                 update(AlertMessage)
@@ -125,13 +138,13 @@ class AlertSender:
         if (wait := self.pacer.chat_wait(chat)) > 1.0 or (wait := self.breaker.admit()) > 0:
             await self._put_back(message.id, self._later(wait))
             return None
-        if wait := self.pacer.reserve(chat, pace_kind(self.platform_name, chat)):
+        if wait := self.pacer.reserve(chat, self.platform.chat_kind(chat)):
             await self.sleep(wait)
         text = render(
             message.kind, message.event, message.params, locale=self.locale, zone=self.zone
         )
         try:
-            outcome = await self.platform.edit_notice(chat, None, text)
+            outcome = await self.platform.post_plain(chat, text)
         except Exception as exc:  # an adapter bug must not lose the alert
             log.exception("alerts: sending to %s:%s failed", self.platform_name, chat)
             self.breaker.release()
@@ -181,7 +194,17 @@ class AlertSender:
                     delay = self.breaker.admit_delay()
                 values["due_at"] = self._later(delay)
                 values["last_error"] = reason[:1000]
-            case ChatGone(reason=reason) | PermanentFailure(reason=reason):
+            case PermanentFailure(reason=reason):
+                log.error(
+                    "alerts: %s:%s refused message %d for good (%s): dropped; the next ones go",
+                    self.platform_name,
+                    self.chat_id,
+                    message_id,
+                    reason,
+                )
+                values["sent_at"] = now
+                values["last_error"] = f"refused: {reason}"[:1000]
+            case ChatGone(reason=reason):
                 self._misconfigured(reason)
                 values["due_at"] = self._later(MAX_BACKOFF)
                 values["last_error"] = reason[:1000]

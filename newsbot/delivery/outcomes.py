@@ -169,6 +169,19 @@ class EditsNotices(Protocol):
     async def edit_notice(self, chat_id: str, message_id: str | None, text: str) -> Outcome: ...
 
 
+@runtime_checkable
+class PostsPlain(Protocol):
+    """A platform that posts an operator's plain text (the alerts): the adapter escapes it
+    for the platform and cuts it to the platform's limit, so nothing in it (a feed titled
+    "M&A", an error naming ``<lambda>``, Slack's ``<!channel>``) is read as markup or makes
+    the platform refuse the message. ``chat_kind`` is the chat as the ``Pacer`` sees it (a
+    ``ChatKind`` value): only the adapter knows what a chat id says about its kind."""
+
+    async def post_plain(self, chat_id: str, text: str) -> Outcome: ...
+
+    def chat_kind(self, chat_id: str) -> str: ...
+
+
 class Platform(Protocol):
     name: str
     limits: Limits  # the platform's pace; the dispatcher keeps to it

@@ -97,3 +97,12 @@ class ConsolePlatform:
         self.stream.write(f"… {chat_id}: {text}\n")
         self.stream.flush()
         return Sent(message_id, EDITED)
+
+    async def post_plain(self, chat_id: str, text: str) -> Outcome:
+        """An operator's message (an alert): a terminal shows any text as it is."""
+        self.stream.write(f"! {chat_id}: {text}\n")
+        self.stream.flush()
+        return Sent(None)
+
+    def chat_kind(self, chat_id: str) -> str:
+        return "console"

@@ -60,7 +60,7 @@ from newsbot.delivery.outcomes import (
 )
 from newsbot.delivery.pacing import Limits
 from newsbot.errors import ConfigError
-from newsbot.platforms.slack_render import SlackPost, render_post, render_retraction
+from newsbot.platforms.slack_render import SlackPost, plain, render_post, render_retraction
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +156,12 @@ def outcome_of(status: int | None, error: str | None, headers: Mapping[str, str]
     if (status is not None and status >= 500) or error in TRANSIENT:
         return Transient(f"slack: {error or f'HTTP {status}'}")
     return PermanentFailure(f"slack: {error or f'HTTP {status}'}")
+
+
+def chat_kind(chat_id: str) -> str:
+    """A conversation as the pacer sees it from its id alone: a DM (``D…``) is a person's,
+    anything else a channel."""
+    return "slack_dm" if chat_id.startswith("D") else "slack_channel"
 
 
 def _untouchable(outcome: Outcome) -> bool:
@@ -299,6 +305,17 @@ class SlackPlatform:
         return await self._call(
             channel, self.client.chat_update(channel=channel, ts=ts, text=text, blocks=[])
         )
+
+    async def post_plain(self, chat_id: str, text: str) -> Outcome:
+        """An operator's plain text (an alert): ``&<>`` escaped, so nothing in it is a
+        mention or a link, and cut to a readable length."""
+        return await self._call(
+            chat_id,
+            self.client.chat_postMessage(channel=chat_id, text=plain(text), unfurl_links=False),
+        )
+
+    def chat_kind(self, chat_id: str) -> str:
+        return chat_kind(chat_id)
 
     async def _call(self, channel: str, call: Awaitable[AsyncSlackResponse]) -> Outcome:
         try:

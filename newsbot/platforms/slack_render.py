@@ -72,6 +72,26 @@ def fit(text: str, limit: int) -> str:
     return "".join(kept).rstrip() + ELLIPSIS
 
 
+MAX_PLAIN = 4_000  # an operator's message: Slack's advice for a readable top-level text
+
+
+def plain(text: str, limit: int = MAX_PLAIN) -> str:
+    """An operator's plain text (an alert) escaped, lines kept, at most ``limit`` characters
+    once escaped: a feed titled ``<!channel>`` pings no one and links nowhere."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    kept: list[str] = []
+    used = len(ELLIPSIS)
+    for char in text:
+        piece = escape(char)
+        if used + len(piece) > limit:
+            break
+        kept.append(piece)
+        used += len(piece)
+    return "".join(kept).rstrip() + ELLIPSIS
+
+
 def link_target(url: str) -> str | None:
     """The URL as a mrkdwn link target, or None when it cannot be one safely.
 

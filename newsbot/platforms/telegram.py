@@ -46,7 +46,7 @@ from newsbot.delivery.outcomes import (
     Transient,
 )
 from newsbot.delivery.pacing import Limits
-from newsbot.platforms.telegram_render import render_message, render_retraction
+from newsbot.platforms.telegram_render import plain, render_message, render_retraction
 from newsbot.platforms.telegram_request import AiohttpRequest
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,12 @@ def outcome_of(exc: TelegramError) -> Outcome:
     if isinstance(exc, TimedOut | NetworkError):
         return Transient(text or type(exc).__name__)
     return PermanentFailure(text)
+
+
+def chat_kind(chat_id: str) -> str:
+    """A chat as the pacer sees it from its id alone: groups, supergroups and channels have
+    negative ids (20 messages a minute), people positive ones."""
+    return "supergroup" if chat_id.startswith("-") else "private"
 
 
 NOT_MODIFIED = "message is not modified"
@@ -272,7 +278,7 @@ class TelegramPlatform:
             except TelegramError as exc:
                 log.info("telegram: could not delete corrections in chat=%s: %s", chat, exc)
 
-    async def _reply(self, chat: str, copy: str | None, text: str, how: str) -> Outcome:
+    async def _reply(self, chat: str, copy: str | None, text: str, how: str | None) -> Outcome:
         try:
             sent = await self.bot.send_message(
                 chat_id=chat,
@@ -298,6 +304,13 @@ class TelegramPlatform:
                 return Sent(message_id, EDITED)
             return outcome_of(exc)
         return Sent(message_id, EDITED)
+
+    async def post_plain(self, chat_id: str, text: str) -> Outcome:
+        """An operator's plain text (an alert), escaped and cut to Telegram's limit."""
+        return await self._reply(chat_id, None, plain(text), None)
+
+    def chat_kind(self, chat_id: str) -> str:
+        return chat_kind(chat_id)
 
     async def _send_new(self, recipient: Recipient, message: Outgoing) -> Outcome:
         body = _body(message, recipient.timezone, recipient.language, previews(recipient, message))

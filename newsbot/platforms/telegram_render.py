@@ -47,6 +47,15 @@ def one_line(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def plain(text: str) -> str:
+    """An operator's plain text (an alert) as Telegram HTML: cut to the limit (lines kept),
+    then escaped, so whatever a feed title or an error says is shown, never parsed. At most
+    4,096 code points escape to at most 20,480 bytes: under the byte limit too."""
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1].rstrip() + "…"
+    return html.escape(text, quote=False)
+
+
 def link(url: str, text: str) -> str:
     """``text`` (already HTML) linked to ``url``, or left unlinked when the URL is too long."""
     href = html.escape(url, quote=True)

@@ -59,5 +59,7 @@ class AlertMessage(Base):
     due_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_expires_at: Mapped[datetime | None]  # claimed by a sender until then
+    # Settled: the platform took it, or refused this text for good (then ``last_error``
+    # starts with "refused:"); an unsettled message is never forgotten.
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -65,6 +65,7 @@ async def test_the_store_going_away_is_told_once_it_is_back(
     env = environment(database_url, fake_telegram) | {
         "NEWSBOT_ALERT_CHAT": f"telegram:{ALERT_CHAT}",
         "NEWSBOT_ALERT_LANGUAGE": "en",
+        "NEWSBOT_ALERT_STORE_AFTER": "1s",  # the outage below is 3 s
     }
     await app.engine.dispose()
 

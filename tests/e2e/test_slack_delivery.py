@@ -21,9 +21,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from newsbot.alerts.watch import alerts_for
 from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.config import load_settings
+from newsbot.delivery.breaker import Breaker
 from newsbot.delivery.dispatcher import Dispatcher, DispatchSettings
 from newsbot.delivery.outcomes import (
     ChatGone,
@@ -462,3 +464,33 @@ async def test_newsbot_run_delivers_to_slack_when_a_token_is_set(
     assert post.headers["Authorization"] == f"Bearer {TOKEN}"
     assert "드론택배 &lt;성남&gt; 전역 확대" in post.body["text"]
     assert TOKEN not in out + err
+
+
+# --- operators' alerts ------------------------------------------------------------------
+
+
+async def test_an_alert_naming_a_mention_or_a_link_is_posted_escaped(
+    app: App, fake_slack: FakeSlack, slack: SlackPlatform
+) -> None:
+    settings = load_settings(
+        _env_file=None, slack_bot_token=TOKEN, alert_chat="slack:C0ALERTS", alert_language="en"
+    )
+    alerts = alerts_for(
+        settings,
+        app.sessions,
+        app.clock,
+        platforms={"slack": slack},
+        pacers={"slack": Pacer(FAST)},
+        breakers={"slack": Breaker("slack")},
+        process="e2e:1",
+    )
+    assert alerts is not None
+    alerts.platform_changed("telegram", True, "<!channel> see <https://evil.example|this> & more")
+
+    await alerts.step()
+
+    [posted] = fake_slack.delivered("C0ALERTS")
+    assert posted.arguments["text"] == (
+        "🔴 telegram: sending stopped (&lt;!channel&gt; see &lt;https://evil.example|this&gt; "
+        "&amp; more); messages wait and go when it is back"
+    )

@@ -26,6 +26,7 @@ from newsbot.store.alerts import AlertEvent, AlertMessage
 from newsbot.store.delivery_models import Delivery, DeliveryState
 from tests.builders import ALL_NEWS, add_chat, draft, publish
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from tests.fakes.telegram_api.entities import parsed
 
 ALERT_CHAT = "-1009999"
 PER_HOUR = 3
@@ -148,3 +149,24 @@ async def test_outages_under_a_429_storm_send_a_bounded_few_alerts_and_lose_none
         r["chat_id"] for r in fake_telegram.delivered() if r["chat_id"] != ALERT_CHAT
     )
     assert received == dict.fromkeys(CHATS, OUTAGES)
+
+
+async def test_alerts_whose_text_looks_like_markup_or_runs_long_arrive_as_written(
+    app: App, clock: FixedClock, fake_telegram: FakeTelegram, telegram: TelegramPlatform
+) -> None:
+    bot = Bot(app, telegram, Time(clock))
+    # An error naming <lambda> and a title with "M&A": HTML that Telegram cannot parse, if
+    # sent as HTML unescaped. A 5,000-character error: over Telegram's 4,096.
+    bot.alerts.platform_changed("slack", True, "TypeError in <lambda> for M&A <b>")
+    bot.alerts.platform_changed("console", True, "x" * 5000)
+    bot.alerts.platform_changed("slack", False, "")
+    await bot.run(seconds=10)
+
+    shown = [parsed(a["text"]) for a in fake_telegram.delivered(ALERT_CHAT)]
+    assert len(shown) == 3  # none refused, none waiting behind a refused one
+    assert "(TypeError in <lambda> for M&A <b>)" in shown[0]
+    assert shown[1].startswith("✅ Resolved after 0 min: slack: sending stopped (TypeError in")
+    assert len(shown[2]) == 4096 and shown[2].endswith("x…")
+    async with app.sessions() as session:
+        unsent = await session.scalar(select(AlertMessage.id).where(AlertMessage.sent_at.is_(None)))
+    assert unsent is None

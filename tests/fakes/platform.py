@@ -51,5 +51,12 @@ class RecordingPlatform:
         self.notices.append((chat_id, message_id, text))
         return Sent(message_id)
 
+    async def post_plain(self, chat_id: str, text: str) -> Outcome:
+        """An operator's message (an alert): recorded with the notices, without an id."""
+        return await self.edit_notice(chat_id, None, text)
+
+    def chat_kind(self, chat_id: str) -> str:
+        return "supergroup" if chat_id.startswith("-") else "private"
+
     def to(self, chat: str) -> list[Outgoing]:
         return [message for target, message in self.sent if target == chat]

@@ -8,23 +8,37 @@ they share only the store. Time moves when the test moves it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from newsbot.alerts import checks, ledger
 from newsbot.alerts.model import Rules
 from newsbot.alerts.sender import AlertSender
 from newsbot.alerts.watch import Alerts
 from newsbot.app import App
 from newsbot.clock import FixedClock
 from newsbot.delivery.breaker import Breaker
+from newsbot.delivery.dispatcher import DispatchSettings
 from newsbot.delivery.outbox import deactivate_chat
-from newsbot.delivery.outcomes import Outcome, RateLimited, Sent, Transient
+from newsbot.delivery.outcomes import (
+    ChatGone,
+    Outcome,
+    PermanentFailure,
+    RateLimited,
+    Sent,
+    Transient,
+)
 from newsbot.delivery.pacing import Limits, Pacer
 from newsbot.ingest.fetch import make_client
 from newsbot.ingest.poller import PollSettings, poll_due_feeds
+from newsbot.service import Service
 from newsbot.store.alerts import AlertEvent, AlertMessage
 from newsbot.store.delivery_models import Chat, Delivery, DeliveryState
 from newsbot.store.feeds import record_failure
@@ -174,6 +188,29 @@ async def test_processes_and_restarts_that_see_one_outage_say_it_once(
     ]
 
 
+async def test_a_platform_down_in_two_processes_ends_when_the_last_one_recovers(
+    app: App, clock: FixedClock
+) -> None:
+    first, second = process(app, "host:1"), process(app, "host:2")
+    for alerts in (first, second):
+        alerts.platform_changed("telegram", down=True, error="502 Bad Gateway")
+        await alerts.step()
+    first.platform_changed("telegram", down=False, error="")  # host:1's breaker closes…
+    await first.step()
+    for _ in range(3):  # …host:2's stays open a while, and says so every minute
+        clock.advance(minutes=1)
+        await first.step()
+        await second.step()
+    assert await said(app) == [("platform:telegram", AlertEvent.STARTED)]
+    second.platform_changed("telegram", down=False, error="")
+    await second.step()
+
+    assert await said(app) == [
+        ("platform:telegram", AlertEvent.STARTED),
+        ("platform:telegram", AlertEvent.RESOLVED),
+    ]
+
+
 async def test_the_store_outage_is_told_when_it_is_back_once_for_all_processes(
     app: App, clock: FixedClock
 ) -> None:
@@ -185,6 +222,10 @@ async def test_the_store_outage_is_told_when_it_is_back_once_for_all_processes(
     for alerts in (first, second):
         alerts.store_changed(away=False, error="")
         await alerts.flush()
+    assert await said(app) == []  # not yet: it may go away again and be the same outage
+    clock.advance(seconds=30)  # NEWSBOT_ALERT_STORE_AFTER
+    for alerts in (first, second):
+        await alerts.flush()
 
     assert await said(app) == [("store", AlertEvent.STARTED), ("store", AlertEvent.RESOLVED)]
     async with app.sessions() as session:
@@ -192,6 +233,75 @@ async def test_the_store_outage_is_told_when_it_is_back_once_for_all_processes(
             select(AlertMessage.params).where(AlertMessage.event == AlertEvent.RESOLVED)
         )
     assert json.loads(resolved or "{}")["minutes"] == 4  # from the first to notice
+
+
+async def test_a_store_that_flips_away_and_back_every_second_for_a_minute_is_one_outage(
+    app: App, clock: FixedClock
+) -> None:
+    alerts = process(app, rules=Rules(per_hour=20))
+    for _ in range(30):  # a SQLite lock held past the busy timeout, as the loops see it
+        alerts.store_changed(away=True, error="database is locked")
+        clock.advance(seconds=1)
+        alerts.store_changed(away=False, error="")
+        await alerts.flush()
+        clock.advance(seconds=1)
+    for _ in range(60):
+        await alerts.flush()
+        clock.advance(seconds=1)
+
+    assert await said(app) == [("store", AlertEvent.STARTED), ("store", AlertEvent.RESOLVED)]
+    async with app.sessions() as session:
+        resolved = await session.scalar(
+            select(AlertMessage.params).where(AlertMessage.event == AlertEvent.RESOLVED)
+        )
+    assert json.loads(resolved or "{}")["minutes"] == 1  # 59 s, from the first to the last
+
+
+async def test_a_store_away_for_less_than_the_setting_is_only_logged(
+    app: App, clock: FixedClock
+) -> None:
+    alerts = process(app)
+    alerts.store_changed(away=True, error="database is locked")
+    clock.advance(seconds=10)
+    alerts.store_changed(away=False, error="")
+    for _ in range(120):
+        await alerts.flush()
+        clock.advance(seconds=1)
+
+    assert await said(app) == []
+
+
+async def test_outages_told_by_two_processes_a_few_seconds_apart_are_one(
+    app: App, clock: FixedClock
+) -> None:
+    first, second = process(app, "host:1"), process(app, "host:2")
+    first.store_changed(away=True, error="connection refused")
+    clock.advance(minutes=2)
+    first.store_changed(away=False, error="")
+    clock.advance(seconds=10)
+    second.store_changed(away=True, error="connection refused")  # host:2: it went again
+    clock.advance(seconds=20)
+    second.store_changed(away=False, error="")
+    clock.advance(seconds=30)
+    for alerts in (first, second):
+        await alerts.flush()
+
+    assert await said(app) == [("store", AlertEvent.STARTED), ("store", AlertEvent.RESOLVED)]
+
+
+async def test_a_breaker_flapping_while_the_store_is_away_is_told_as_it_ends(
+    app: App, clock: FixedClock
+) -> None:
+    alerts = process(app)
+    for _ in range(500):  # none of these can be written yet
+        alerts.platform_changed("telegram", down=True, error="502")
+        alerts.platform_changed("telegram", down=False, error="")
+    await alerts.flush()
+
+    assert await said(app) == [
+        ("platform:telegram", AlertEvent.STARTED),
+        ("platform:telegram", AlertEvent.RESOLVED),
+    ]
 
 
 async def test_a_new_leader_is_one_notice(app: App, clock: FixedClock) -> None:
@@ -293,6 +403,35 @@ async def test_a_digest_left_past_its_time_is_a_missed_tick(app: App, clock: Fix
     assert await said(app) == [("digest_late", AlertEvent.STARTED)]
 
 
+async def waits_for_the_lock_or_is_done(session: AsyncSession, task: asyncio.Task[object]) -> None:
+    """Until ``task`` waits for an advisory lock, or has finished without one."""
+    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    while not task.done():
+        if await session.scalar(waiting):
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_two_processes_raising_at_once_keep_to_the_hourly_cap(
+    app: App, clock: FixedClock, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: its transactions cannot interleave")
+    rules, now = Rules(per_hour=1), clock.now()
+    async with app.sessions() as first, app.sessions() as second, app.sessions() as looking:
+        told = await ledger.raise_alert(first, checks.platform_down("slack", "503"), now, rules)
+        assert len(told) == 1  # the hour's one message, not committed yet
+        other: asyncio.Task[object] = asyncio.create_task(
+            ledger.raise_alert(second, checks.platform_down("cms", "503"), now, rules)
+        )
+        await waits_for_the_lock_or_is_done(looking, other)
+        await first.commit()
+        assert await other == []  # it counted the first's message: the cap is reached
+        await second.commit()
+
+    assert await said(app) == [("platform:slack", AlertEvent.STARTED)]
+
+
 # --- sending: never lost, in order ---------------------------------------------------------
 
 
@@ -327,6 +466,66 @@ async def test_a_429_and_a_5xx_delay_alert_messages_in_order_and_lose_none(
         "is back",
     ]
     assert await unsent(app) == 0
+
+
+async def test_a_message_the_platform_refuses_for_good_is_settled_and_the_next_ones_go(
+    app: App, clock: FixedClock
+) -> None:
+    platform = ScriptedNotices(name="telegram")
+    platform.answer(ALERT_CHAT, PermanentFailure("Bad Request: message is too long"))
+    alerts = process(app, platform=platform)
+    alerts.platform_changed("slack", down=True, error="503")
+    alerts.platform_changed("cms", down=True, error="timeout")
+
+    await alerts.step()
+
+    assert [text for _, _, text in platform.notices] == [
+        "🔴 cms: sending stopped (timeout); messages wait and go when it is back"
+    ]
+    assert await unsent(app) == 0
+    async with app.sessions() as session:
+        refused = await session.scalar(
+            select(AlertMessage.last_error).where(AlertMessage.key == "platform:slack")
+        )
+    assert refused == "refused: Bad Request: message is too long"
+
+
+async def test_an_alert_chat_that_is_gone_keeps_every_message_until_it_is_fixed(
+    app: App, clock: FixedClock
+) -> None:
+    platform = ScriptedNotices(name="telegram")
+    platform.answer(ALERT_CHAT, ChatGone("Forbidden: bot was kicked from the group chat"))
+    alerts = process(app, platform=platform)
+    alerts.platform_changed("slack", down=True, error="503")
+    alerts.platform_changed("cms", down=True, error="timeout")
+
+    await alerts.step()
+    assert (platform.notices, await unsent(app)) == ([], 2)
+    clock.advance(minutes=5)  # the operator fixed it; the messages were kept for it
+    await alerts.step()
+    assert len(platform.notices) == 2
+
+
+async def test_a_message_put_back_does_not_hold_up_other_alerts_but_keeps_its_own_order(
+    app: App, clock: FixedClock
+) -> None:
+    platform = ScriptedNotices(name="telegram")
+    platform.answer(ALERT_CHAT, Transient("502 Bad Gateway"))
+    alerts = process(app, platform=platform)
+    alerts.platform_changed("slack", down=True, error="503")  # its send: a 502, backoff 2 s
+    await alerts.step()
+    alerts.platform_changed("slack", down=False, error="")  # must not overtake its start
+    alerts.platform_changed("cms", down=True, error="timeout")  # may
+
+    await alerts.step()
+    assert [text.split(" ", 2)[1] for _, _, text in platform.notices] == ["cms:"]
+    clock.advance(seconds=2)
+    await alerts.step()
+    assert [text.split(" ", 2)[:2] for _, _, text in platform.notices] == [
+        ["🔴", "cms:"],
+        ["🔴", "slack:"],
+        ["✅", "Resolved"],
+    ]
 
 
 async def test_alert_messages_wait_while_the_platforms_breaker_is_open(
@@ -411,3 +610,30 @@ async def test_a_platform_alert_lasts_while_its_process_says_so_and_ends_when_it
         ("platform:telegram", AlertEvent.STARTED),
         ("platform:telegram", AlertEvent.RESOLVED),
     ]
+
+
+# --- what the service tells the store watch ----------------------------------------------
+
+
+async def test_a_loop_that_need_not_reach_the_store_does_not_say_it_is_back(
+    app: App, clock: FixedClock
+) -> None:
+    service = Service(
+        app=app,
+        platforms={},
+        dispatch_settings=DispatchSettings(owner="host:1"),
+        poll_settings=PollSettings(max_bytes=1000, max_backoff=60, concurrency=1),
+    )
+    told: list[bool] = []
+    service.store.listener = lambda away, error: told.append(away)
+    service.store.failed("the dispatch loop", OperationalError("UPDATE", {}, Exception("locked")))
+
+    async def lead_step() -> bool:  # on SQLite: leading is a given, nothing is asked
+        service.stop.set()
+        return True
+
+    await service._loop("lead", lead_step, 0, reaches_store=False)
+    assert told == [True]  # still away, as far as anyone knows
+    service.stop.clear()
+    await service._loop("dispatch", lead_step, 0)
+    assert told == [True, False]

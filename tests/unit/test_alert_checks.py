@@ -12,7 +12,7 @@ from newsbot.alerts import checks
 from newsbot.alerts.checks import FailingFeed, LateDigests, SendCounts
 from newsbot.alerts.ledger import to_say
 from newsbot.alerts.model import Kind, Rules
-from newsbot.alerts.sender import backoff, pace_kind
+from newsbot.alerts.sender import backoff
 from newsbot.alerts.text import render
 from newsbot.config import load_settings
 from newsbot.errors import ConfigError
@@ -208,12 +208,6 @@ def test_alert_durations_read_as_operators_write_them() -> None:
 
 
 # --- the sender's pace and patience --------------------------------------------------------
-
-
-def test_the_alert_chat_is_paced_as_the_kind_of_chat_it_is() -> None:
-    assert pace_kind("telegram", "-1001234") == "supergroup"  # 20 a minute
-    assert pace_kind("telegram", "12345") == "private"
-    assert pace_kind("slack", "C0123") == "slack_channel"
 
 
 def test_a_failing_alert_chat_is_retried_ever_more_slowly_up_to_five_minutes() -> None:

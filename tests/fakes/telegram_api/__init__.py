@@ -27,10 +27,14 @@ Errors it gives, as the real API words them:
     400 Bad Request: message is not modified: ...    an edit that changes nothing
     400 Bad Request: message to delete not found     deleting twice
     400 Bad Request: query is too old ...            answering a query the fake never issued
+    400 Bad Request: can't parse entities: ...       sendMessage or an edit whose HTML does
+                                                     not parse (``entities``)
+    400 Bad Request: message is too long             over 4,096 characters once parsed
+    400 Bad Request: message text is empty           nothing left once parsed
     sendMessage only: 429, 502 and slow (``then``, ``flood_every``), 403 blocked, 400 migrated,
     502 to every chat while ``down`` (an outage)
 
-The fake does not parse HTML: a message's ``text`` is kept as the bot sent it.
+The fake checks HTML as Telegram parses it but keeps a message's ``text`` as the bot sent it.
 (PTB raises these with "Bad Request: " cut and the first letter capitalised: match
 "Message is not modified", not "message is not modified".)
 
@@ -41,6 +45,7 @@ Its parts, each a module of this package:
     assertions         what tests assert on, and ``wait_for``
     updates            updates built like Telegram's, pushed or posted to a webhook
     messages           sendMessage, edits, deleteMessage, answerCallbackQuery
+    entities           what HTML parse mode refuses, and the parsed text's length
     getting_updates    getUpdates and the webhook methods
     chats              getChat, getChatMember
     profile            getMe, the bot's commands and descriptions

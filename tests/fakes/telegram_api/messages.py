@@ -16,6 +16,7 @@ import time
 
 from aiohttp import web
 
+from tests.fakes.telegram_api.entities import refusal
 from tests.fakes.telegram_api.state import Recorded, TelegramState
 from tests.fakes.telegram_api.wire import BOT_USER, Json, decoded, error, ok
 
@@ -53,6 +54,8 @@ class MessageMethods(TelegramState):
             )
         if chat in self.missing or not chat.lstrip("-").isdigit():
             return error(400, "Bad Request: chat not found")
+        if (problem := refusal(fields)) is not None:
+            return error(400, problem)
         self._message_id += 1
         record.fields["_ok"] = "1"
         record.fields["_message_id"] = str(self._message_id)
@@ -76,6 +79,8 @@ class MessageMethods(TelegramState):
         current = self._messages.get(key)
         if current is None:
             return error(400, "Bad Request: message to edit not found")
+        if text and (problem := refusal(fields)) is not None:
+            return error(400, problem)
         new_text = fields.get("text", "") if text else current["text"]
         # Telegram drops the inline keyboard of an edit that does not repeat it
         new_markup = decoded(fields.get("reply_markup"))
