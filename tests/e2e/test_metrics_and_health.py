@@ -15,6 +15,7 @@ import dataclasses
 import io
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from typing import Any
 
 import aiohttp
 import psycopg
@@ -46,9 +47,10 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
-def the_bot(app: App, fake: FakeTelegram, *, readers: bool = True) -> Bot:
+def the_bot(app: App, fake: FakeTelegram, *, readers: bool = True, **extra: Any) -> Bot:
     settings = make_settings(
-        app.settings.database_url, telegram_token=TOKEN, http_listen="127.0.0.1:0"
+        app.settings.database_url,
+        **({"telegram_token": TOKEN, "http_listen": "127.0.0.1:0"} | extra),
     )
     telegram = TelegramPlatform(TOKEN, api_url=fake.api_url, limits=FAST)
     return build_bot(
@@ -229,17 +231,44 @@ async def test_command_latency_is_labelled_by_the_registrys_name_never_the_words
     assert commands == {"search", "top"}
 
 
-async def test_a_worker_serves_health_and_metrics_and_does_not_lead(
+async def test_a_worker_serves_health_and_metrics_where_its_own_setting_says_and_does_not_lead(
     app: App, fake_telegram: FakeTelegram
 ) -> None:
-    bot = the_bot(app, fake_telegram, readers=False)
+    bot = the_bot(
+        app,
+        fake_telegram,
+        readers=False,
+        http_listen="127.0.0.1:1",  # `newsbot run`'s address: a worker must not take it
+        worker_http_listen="127.0.0.1:0",
+        api_token="cms-test-token-0123456789",
+    )
 
     async with running(bot, lead=False) as base:
         status, body = await health(base)
         samples = await scrape(base)
+        async with aiohttp.ClientSession() as client, client.post(f"{base}/api/articles") as api:
+            api_status = api.status
 
     assert (status, body["ok"], body["leader"]) == (200, True, False)
     assert value(samples, "newsbot_leader") == 0
+    assert bot.server is not None and bot.server.paths == ["/healthz", "/metrics"]
+    assert (bot.cms_api, api_status) == (None, 404)  # the CMS API is `newsbot run`'s alone
+
+
+async def test_a_worker_has_no_http_server_without_its_own_setting(
+    app: App, fake_telegram: FakeTelegram
+) -> None:
+    """A shared .env with NEWSBOT_HTTP_LISTEN (Slack's HTTP mode on `newsbot run`) and the
+    CMS token: a worker beside `run` on the same host must not try to bind the same port."""
+    bot = the_bot(
+        app,
+        fake_telegram,
+        readers=False,
+        http_listen="127.0.0.1:8080",
+        api_token="cms-test-token-0123456789",
+    )
+
+    assert (bot.server, bot.cms_api) == (None, None)
 
 
 @contextlib.contextmanager
