@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import io
+import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
@@ -154,7 +155,7 @@ async def test_after_a_fan_out_metrics_count_every_delivery_and_health_is_ok(
     assert value(samples, "newsbot_kiwi_loaded") == (body["analyzer"] == "kiwi")
 
     assert status == 200
-    assert body["ok"] is True and body["leader"] is True
+    assert body["ok"] is True and body["leader"] is True and body["reason"] is None
     assert body["store"] == {"reachable": True, "error": None}
     head = migrate.head_revision()
     assert body["schema"] == {"store": head, "code": head, "current": True}
@@ -309,7 +310,11 @@ async def test_health_is_503_while_the_store_is_away_and_200_once_it_is_back(
     assert (before, away) == (200, 503)
     assert away_body["ok"] is False
     store = away_body["store"]
-    assert isinstance(store, dict) and store["reachable"] is False and store["error"]
+    # The listener is public: a class, never the driver's words (host, address, database).
+    assert store == {"reachable": False, "error": "unreachable"}
+    assert away_body["reason"] == "store unreachable"
+    assert "127.0.0.1" not in json.dumps(away_body)
+    assert make_url(database_url).database not in json.dumps(away_body)
     # The scrape still answers; it says the store is away instead of a depth it cannot read.
     assert value(metrics_away, "newsbot_store_up") == 0
     assert value(metrics_away, "newsbot_outbox_depth", state="pending") is None
