@@ -18,24 +18,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from sqlalchemy import (
-    Column,
-    ColumnElement,
-    Integer,
-    MetaData,
-    Table,
-    Text,
-    cast,
     func,
-    literal,
-    literal_column,
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,16 +59,6 @@ def _documents(analyzer: Analyzer, texts: Sequence[_Texts]) -> list[dict[str, ob
     ]
 
 
-# search_docs as PostgreSQL sees it: the model's columns plus the weighted tsvector.
-_PG_DOCS = Table(
-    "search_docs",
-    MetaData(),
-    Column("article_id", Integer, primary_key=True),
-    Column("revision", Integer),
-    *(Column(name, Text) for name in _TEXT_COLUMNS),
-    Column("tsv", TSVECTOR),
-)
-_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 # Labels keep morphemes apart from bigrams, so a query's morphemes can be limited to the
 # morpheme streams as on SQLite (A: title morphemes, B: lead morphemes, C: title and lead
 # bigrams, D: body bigrams); search ranks the labels with its own weights.
@@ -91,22 +69,22 @@ _WEIGHTS = (
     ("lead_bg", "C"),
     ("body_bg", "D"),
 )
+_PG_COLUMNS = ("article_id", "revision", *_TEXT_COLUMNS)
+# One statement for every row (executemany): the weighted tsvector is computed by PostgreSQL
+# from the row's own parameters. Building it as an expression per row cost SQLAlchemy ~1.4 ms
+# a row of Python on the event loop (1.5 s for 1,000 articles, compiling included).
+_TSV = " || ".join(
+    f"setweight(to_tsvector('simple'::regconfig, CAST(:{c} AS TEXT)), '{w}'::\"char\")"
+    for c, w in _WEIGHTS
+)
+_SET = ", ".join(f"{c} = excluded.{c}" for c in ("revision", *_TEXT_COLUMNS, "tsv"))
+_PG_UPSERT = text(  # constant names only; every value is a bound parameter
+    f"INSERT INTO search_docs ({', '.join(_PG_COLUMNS)}, tsv) "  # noqa: S608
+    f"VALUES ({', '.join(f':{c}' for c in _PG_COLUMNS)}, {_TSV}) "
+    f"ON CONFLICT (article_id) DO UPDATE SET {_SET}"
+)
 MORPHEME_LABELS = "AB"  # morphemes are indexed for titles and leads only
 HEADLINE_BIGRAM_LABEL = "C"
-
-
-def _tsvector(row: dict[str, object]) -> ColumnElement[Any]:
-    parts = [
-        func.setweight(
-            func.to_tsvector(_SIMPLE, cast(literal(row[column]), Text)),
-            literal_column(f"'{weight}'::\"char\""),
-        )
-        for column, weight in _WEIGHTS
-    ]
-    combined: ColumnElement[Any] = parts[0]
-    for part in parts[1:]:
-        combined = combined.op("||")(part)
-    return combined
 
 
 async def index_articles(
@@ -120,12 +98,10 @@ async def index_articles(
         if not rows:
             continue
         if postgres:
-            statement = pg_insert(_PG_DOCS).values([{**row, "tsv": _tsvector(row)} for row in rows])
-            columns: tuple[str, ...] = ("revision", *_TEXT_COLUMNS, "tsv")
-        else:
-            statement = sqlite_insert(SearchDoc).values(rows)  # type: ignore[assignment]
-            columns = ("revision", *_TEXT_COLUMNS)
-        updates = {c: statement.excluded[c] for c in columns}
+            await session.execute(_PG_UPSERT, rows)
+            continue
+        statement = sqlite_insert(SearchDoc).values(rows)
+        updates = {c: statement.excluded[c] for c in ("revision", *_TEXT_COLUMNS)}
         await session.execute(
             statement.on_conflict_do_update(index_elements=["article_id"], set_=updates)
         )
