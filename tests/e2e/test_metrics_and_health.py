@@ -314,7 +314,7 @@ async def test_health_is_503_while_the_store_is_away_and_200_once_it_is_back(
     assert store == {"reachable": False, "error": "unreachable"}
     assert away_body["reason"] == "store unreachable"
     assert "127.0.0.1" not in json.dumps(away_body)
-    assert make_url(database_url).database not in json.dumps(away_body)
+    assert str(make_url(database_url).database) not in json.dumps(away_body)
     # The scrape still answers; it says the store is away instead of a depth it cannot read.
     assert value(metrics_away, "newsbot_store_up") == 0
     assert value(metrics_away, "newsbot_outbox_depth", state="pending") is None
