@@ -152,7 +152,7 @@ def _claimer(app: App) -> Callable[[str], Awaitable[bool]]:
     return claim
 
 
-def _cms_api(app: App, service: Service) -> CmsApi | None:
+def _cms_api(app: App, service: Service, analyzer: Analyzer) -> CmsApi | None:
     """The CMS push API while NEWSBOT_API_TOKEN is set. It stores through the importer and
     wakes this process's matcher when it stored new or corrected articles (on PostgreSQL the
     trigger's NOTIFY wakes the leader's too, whichever process that is)."""
@@ -161,7 +161,9 @@ def _cms_api(app: App, service: Service) -> CmsApi | None:
         return None
 
     async def articles(records: list[Record]) -> ImportReport:
-        report = await import_records(app.sessions, records, zone=settings.zone, clock=app.clock)
+        report = await import_records(
+            app.sessions, records, zone=settings.zone, clock=app.clock, analyzer=analyzer
+        )
         if report.counts[Outcome.NEW] or report.counts[Outcome.CORRECTED]:
             service.articles_stored()
         return report
@@ -211,6 +213,17 @@ def _http_server(app: App, *, wanted: bool) -> HttpServer | None:
     return None if listen is None else HttpServer(Listen.parse(listen))
 
 
+WORKER_HTTP_LISTEN = "NEWSBOT_WORKER_HTTP_LISTEN"
+
+
+def _worker_server(settings: Settings) -> HttpServer | None:
+    """A worker's own server, /healthz and /metrics only, where NEWSBOT_WORKER_HTTP_LISTEN
+    says; none without it. Never NEWSBOT_HTTP_LISTEN: `newsbot run` on the same host (and the
+    same .env) listens there, and a worker serves neither the CMS API nor platform routes."""
+    listen = settings.worker_http_listen
+    return None if listen is None else HttpServer(Listen.parse(listen), setting=WORKER_HTTP_LISTEN)
+
+
 def build_bot(
     app: App,
     *,
@@ -249,9 +262,7 @@ def build_bot(
     servers: list[Frontend] = []
     slack_mode = _slack_mode(app) if readers and slack_directory is not None else None
     wanted = slack_mode == "http" or settings.api_token is not None
-    server = _http_server(app, wanted=wanted) if readers else None
-    if not readers and settings.http_listen:  # a worker: its own health and metrics
-        server = HttpServer(Listen.parse(settings.http_listen))
+    server = _http_server(app, wanted=wanted) if readers else _worker_server(settings)
     if server is not None:
         servers.append(server)
     if readers:
@@ -308,7 +319,7 @@ def build_bot(
         platforms=lambda: {name: breaker.describe() for name, breaker in breakers.items()},
         analyzer=lambda: analyzer.state,
     )
-    cms_api = _cms_api(app, service) if server is not None else None
+    cms_api = _cms_api(app, service, analyzer) if server is not None and readers else None
     if server is not None and cms_api is not None:
         cms_api.mount(server)
     if server is not None:

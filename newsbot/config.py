@@ -116,9 +116,14 @@ class Settings(BaseSettings):
     )
     http_listen: str | None = Field(
         default=None,
-        description="host:port of the bot's one HTTP server (Slack events, the Telegram "
-        "webhook, the CMS push API, /healthz, /metrics; workers too when set); unset: "
-        "127.0.0.1:8080, or NEWSBOT_TELEGRAM_WEBHOOK_LISTEN when a webhook is configured",
+        description="host:port of `newsbot run`'s one HTTP server (Slack events, the Telegram "
+        "webhook, the CMS push API, /healthz, /metrics); unset: 127.0.0.1:8080, or "
+        "NEWSBOT_TELEGRAM_WEBHOOK_LISTEN when a webhook is configured",
+    )
+    worker_http_listen: str | None = Field(
+        default=None,
+        description="host:port where `newsbot worker` serves /healthz and /metrics (nothing "
+        "else; port 0: any free port); unset: a worker has no HTTP server",
     )
     api_token: SecretStr | None = Field(
         default=None,
@@ -126,7 +131,7 @@ class Settings(BaseSettings):
         "HTTP server; unset: the API is off",
     )
     api_max_bytes: int = Field(
-        default=10_000_000, gt=0, description="largest body the CMS push API accepts (413 over)"
+        default=2_000_000, gt=0, description="largest body the CMS push API accepts (413 over)"
     )
     api_per_minute: int = Field(
         default=120,
@@ -327,7 +332,7 @@ class Settings(BaseSettings):
             raise ValueError("expected host:port, e.g. 0.0.0.0:8443")
         return value
 
-    @field_validator("http_listen")
+    @field_validator("http_listen", "worker_http_listen")
     @classmethod
     def _http_host_port(cls, value: str | None) -> str | None:
         if value is not None:

@@ -231,7 +231,13 @@ async def run_checks(settings: Settings, *, seconds: float) -> list[Check]:
         guarded(
             settings,
             (HTTP_LISTEN,),
-            _one(listen_check(http_listen_address(settings), seconds=seconds)),
+            _one(
+                listen_check(
+                    http_listen_address(settings),
+                    seconds=seconds,
+                    worker=settings.worker_http_listen,
+                )
+            ),
         ),
         guarded(settings, (ANALYZER,), _one(analyzer_check())),
     )

@@ -13,7 +13,14 @@ from newsbot.cli.root import run_with_app, settings_of
 from newsbot.errors import InputError
 from newsbot.ingest import feed_list
 from newsbot.ingest.feed_list import FeedsImported, import_feeds, stored_feeds
-from newsbot.ingest.opml import OpmlError, read_opml, write_opml
+from newsbot.ingest.opml import (
+    MAX_INTERVAL,
+    MAX_URL,
+    MIN_INTERVAL,
+    OpmlError,
+    read_opml,
+    write_opml,
+)
 from newsbot.ingest.urls import site_of
 from newsbot.store import feeds as feed_store
 
@@ -28,7 +35,7 @@ def feeds() -> None:
 @click.option("--section", default=None, help="Section given to every article of this feed.")
 @click.option(
     "--interval",
-    type=click.IntRange(min=10),
+    type=click.IntRange(min=MIN_INTERVAL, max=MAX_INTERVAL),
     default=None,
     metavar="SECONDS",
     help="Seconds between polls (default NEWSBOT_FEED_DEFAULT_INTERVAL).",
@@ -38,6 +45,8 @@ def add(ctx: click.Context, url: str, section: str | None, interval: int | None)
     """Start polling the feed at URL."""
     if not url.lower().startswith(("http://", "https://")) or not site_of(url):
         raise InputError(f"not an http(s) feed URL: {url!r}")
+    if len(url) > MAX_URL:
+        raise InputError(f"the feed URL is longer than {MAX_URL} characters")
     every = interval or settings_of(ctx).feed_default_interval
 
     async def work(app: App) -> int:

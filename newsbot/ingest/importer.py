@@ -3,12 +3,18 @@ records already decoded (the CMS push API); view counts are ``newsbot.ingest.vie
 
 Files are read in batches so a large export needs little memory and a broken line costs only
 itself: each rejected line or item is reported with its line number and the reason.
+
+Drafting (validation, HTML to text) is CPU work and runs on a worker thread, a batch at a
+time, so the event loop (the CMS push API shares it with /healthz and the dispatchers) stays
+free. Compacting the search index after a big import is for `newsbot import`
+(``import_articles``) only: a request to the API never pays for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,11 +27,18 @@ from newsbot.clock import Clock
 from newsbot.errors import InputError
 from newsbot.ingest.drafts import Problem
 from newsbot.ingest.feeds import parse_feed
-from newsbot.ingest.payloads import Record, decode_document, document_records, ndjson_records
+from newsbot.ingest.payloads import (
+    TOO_DEEP,
+    Record,
+    decode_document,
+    document_records,
+    ndjson_records,
+)
 from newsbot.ingest.records import record_to_draft
 from newsbot.store.articles import Outcome, store_drafts
 from newsbot.store.drafts import ArticleDraft
 from newsbot.store.search_index import OPTIMIZE_AFTER, optimize
+from newsbot.text.analyzer import Analyzer
 
 BATCH_SIZE = 500
 Progress = Callable[[int], None]  # called with the number of bytes read so far
@@ -48,6 +61,11 @@ class ImportReport:
     @property
     def updated(self) -> int:
         return self.counts[Outcome.UPDATED] + self.counts[Outcome.CORRECTED]
+
+    @property
+    def written(self) -> int:
+        """Articles whose row and search document were written (not unchanged ones)."""
+        return self.counts[Outcome.NEW] + self.updated
 
 
 def detect_format(path: Path, head: bytes) -> Format:
@@ -115,14 +133,17 @@ async def import_articles(
         batch = parse_feed(data, feed_url=uri, fetched_at=clock.now(), zone=zone)
         report.problems.extend(batch.problems)
         report.notes.extend(batch.notes)
-        await _store(sessions, batch.drafts, report, clock)
+        await _store(sessions, batch.drafts, report, clock, None)
         if progress:
             progress(size)
-        return report
-    records = _ndjson_records(path, progress) if fmt is Format.NDJSON else _json_records(path)
-    await import_records(sessions, records, zone=zone, clock=clock, report=report)
-    if fmt is Format.JSON and progress:
-        progress(size)
+    else:
+        records = _ndjson_records(path, progress) if fmt is Format.NDJSON else _json_records(path)
+        await import_records(sessions, records, zone=zone, clock=clock, report=report)
+        if fmt is Format.JSON and progress:
+            progress(size)
+    if report.written >= OPTIMIZE_AFTER:  # a big import leaves the search index fragmented
+        async with sessions() as session:
+            await optimize(session)
     return report
 
 
@@ -133,34 +154,44 @@ async def import_records(
     zone: ZoneInfo,
     clock: Clock,
     report: ImportReport | None = None,
+    analyzer: Analyzer | None = None,
 ) -> ImportReport:
     """Validate and store decoded records (``newsbot.ingest.payloads``) in batches: the one
-    path for a file, an HTTP body or anything else that yields the CMS schema."""
+    path for a file, an HTTP body or anything else that yields the CMS schema. Each batch is
+    drafted on a worker thread and stored (and indexed) in its own transaction."""
     report = report or ImportReport()
     assumed_zone = 0
-    pending: list[ArticleDraft] = []
+    remaining = iter(records)
+    while batch := list(itertools.islice(remaining, BATCH_SIZE)):
+        drafts, problems, assumed = await asyncio.to_thread(_drafts, batch, zone)
+        report.problems.extend(problems)
+        assumed_zone += assumed
+        await _store(sessions, drafts, report, clock, analyzer)
+    if assumed_zone:
+        report.notes.append(f"{assumed_zone} record(s) had dates without an offset: read as {zone}")
+    return report
+
+
+def _drafts(records: list[Record], zone: ZoneInfo) -> tuple[list[ArticleDraft], list[Problem], int]:
+    """(drafts, problems, how many dates were read in ``zone``); pure, so any thread may."""
+    drafts: list[ArticleDraft] = []
+    problems: list[Problem] = []
+    assumed_zone = 0
     for where, raw in records:
         if isinstance(raw, Problem):
-            report.problems.append(raw)
+            problems.append(raw)
             continue
         try:
             draft, assumed = record_to_draft(raw, zone=zone)
         except InputError as exc:
-            report.problems.append(Problem(where, str(exc)))
+            problems.append(Problem(where, str(exc)))
+            continue
+        except RecursionError:  # a value nested too deeply to be read
+            problems.append(Problem(where, TOO_DEEP))
             continue
         assumed_zone += assumed
-        pending.append(draft)
-        if len(pending) >= BATCH_SIZE:
-            await _store(sessions, pending, report, clock)
-            pending = []
-    await _store(sessions, pending, report, clock)
-    written = sum(report.counts[o] for o in (Outcome.NEW, Outcome.CORRECTED, Outcome.UPDATED))
-    if written >= OPTIMIZE_AFTER:  # a big import leaves the search index fragmented
-        async with sessions() as session:
-            await optimize(session)
-    if assumed_zone:
-        report.notes.append(f"{assumed_zone} record(s) had dates without an offset: read as {zone}")
-    return report
+        drafts.append(draft)
+    return drafts, problems, assumed_zone
 
 
 async def _store(
@@ -168,11 +199,12 @@ async def _store(
     drafts: list[ArticleDraft],
     report: ImportReport,
     clock: Clock,
+    analyzer: Analyzer | None,
 ) -> None:
     if not drafts:
         return
     async with sessions() as session:
-        for stored in await store_drafts(session, drafts, now=clock.now()):
+        for stored in await store_drafts(session, drafts, now=clock.now(), analyzer=analyzer):
             report.counts[stored.outcome] += 1
         await session.commit()
 

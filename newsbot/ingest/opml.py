@@ -3,7 +3,9 @@
 Reading takes OPML 1.0 and 2.0 and is all or nothing: ``read_opml`` returns every feed of the
 file or raises ``OpmlError`` with every problem it found (malformed XML with its line and
 column, a feed outline without ``xmlUrl``, a URL that is not http(s), an unusable interval),
-so an import never stores half a file. A feed's category is its own ``category`` attribute
+so an import never stores half a file; whatever the file holds (an interval such as "²",
+outlines nested thousands deep, a URL longer than the store keeps) is a problem with its
+line, never a traceback. A feed's category is its own ``category`` attribute
 or, failing that, the text of the nearest outline it is nested in (readers export folders
 that way). OPML's category is "comma-separated, slash-delimited": the first category counts,
 and of a path such as ``/지역/성남`` its last, most specific, part.
@@ -15,11 +17,14 @@ can happen, and OPML has no use for one.
 
 Writing gives OPML 2.0: one ``type="rss"`` outline per feed with ``category`` = its section
 and the poll interval in a namespaced attribute (``newsbot:interval``) other readers ignore.
+Characters XML 1.0 cannot carry (control characters a feed's title may hold) are left out,
+so what is written always reads back.
 """
 
 from __future__ import annotations
 
 import email.utils
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +38,11 @@ from newsbot.ingest.urls import canonical_url
 
 NAMESPACE = "urn:newsbot:opml:1"
 MIN_INTERVAL = 10  # seconds, as `newsbot feeds add --interval`
+MAX_INTERVAL = 7 * 24 * 3600  # seconds: a week; the column is a 32-bit integer
 MAX_SECTION = 100  # characters: the feeds.section column
+MAX_URL = 2000  # characters: the feeds.url column
+# Not allowed anywhere in an XML 1.0 document, even escaped (tab, LF and CR are).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SEP = " "  # expat's separator between a namespace and a local name
 _EXPAT_ENCODINGS = ("utf-8", "utf-16", "ascii", "iso8859-1")  # as codecs names them
 
@@ -141,11 +150,14 @@ def _interval(element: _Element, problems: list[Problem]) -> int | None:
     value = element.attributes.get(f"{NAMESPACE}{_SEP}interval", "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) < MIN_INTERVAL:
+    # ASCII digits only: "²" and "٣" are digits to str.isdigit() but not to int(); at most 7
+    # of them, so int() never meets a thousand-digit number either.
+    if not re.fullmatch("[0-9]{1,7}", value) or not MIN_INTERVAL <= int(value) <= MAX_INTERVAL:
         problems.append(
             Problem(
                 f"line {element.line}",
-                f"newsbot:interval={value!r}: expected whole seconds, at least {MIN_INTERVAL}",
+                f"newsbot:interval={value!r}: expected whole seconds, from {MIN_INTERVAL} "
+                f"to {MAX_INTERVAL}",
             )
         )
         return None
@@ -155,6 +167,9 @@ def _interval(element: _Element, problems: list[Problem]) -> int | None:
 def _feed(element: _Element, inherited: str | None, problems: list[Problem]) -> OpmlFeed | None:
     url = _attribute(element, "xmlUrl") or ""
     where = f"line {element.line}"
+    if len(url) > MAX_URL:
+        problems.append(Problem(where, f"xmlUrl is longer than {MAX_URL} characters"))
+        return None
     try:
         canonical_url(url)
     except InputError:
@@ -177,26 +192,31 @@ def _feed(element: _Element, inherited: str | None, problems: list[Problem]) -> 
 def _walk(
     outlines: list[_Element], inherited: str | None, feeds: list[OpmlFeed], problems: list[Problem]
 ) -> None:
-    for element in outlines:
+    """Every outline in document order, with the folder label it inherits. A stack, not
+    recursion: a file may nest outlines deeper than Python's recursion limit."""
+    pending: list[tuple[_Element, str | None]] = [(e, inherited) for e in reversed(outlines)]
+    while pending:
+        element, inherited = pending.pop()
         if element.name != "outline":
             continue
         children = [c for c in element.children if c.name == "outline"]
         if _attribute(element, "xmlUrl") is not None:
             if (feed := _feed(element, inherited, problems)) is not None:
                 feeds.append(feed)
-            _walk(children, inherited, feeds, problems)  # a feed is no folder
-            continue
-        if not children:
-            label = _label(element)
-            problems.append(
-                Problem(
-                    f"line {element.line}",
-                    f"outline {label!r} has no xmlUrl: a feed needs one"
-                    if label
-                    else "an outline with no xmlUrl: a feed needs one",
+            # a feed is no folder: what it holds inherits what it inherited
+        else:
+            if not children:
+                label = _label(element)
+                problems.append(
+                    Problem(
+                        f"line {element.line}",
+                        f"outline {label!r} has no xmlUrl: a feed needs one"
+                        if label
+                        else "an outline with no xmlUrl: a feed needs one",
+                    )
                 )
-            )
-        _walk(children, _label(element) or inherited, feeds, problems)
+            inherited = _label(element) or inherited
+        pending.extend((child, inherited) for child in reversed(children))
 
 
 def read_opml(data: bytes) -> list[OpmlFeed]:
@@ -223,19 +243,28 @@ def write_opml(feeds: Sequence[OpmlFeed], *, title: str, created: datetime) -> b
     """An OPML 2.0 document listing ``feeds`` (UTF-8, with its XML declaration)."""
     root = ET.Element("opml", {"version": "2.0", "xmlns:newsbot": NAMESPACE})
     head = ET.SubElement(root, "head")
-    ET.SubElement(head, "title").text = title
+    ET.SubElement(head, "title").text = _xml_text(title)
     ET.SubElement(head, "dateCreated").text = email.utils.format_datetime(created)
     body = ET.SubElement(root, "body")
     for feed in feeds:
-        attributes = {"type": "rss", "text": feed.title or feed.url}
-        if feed.title:
-            attributes["title"] = feed.title
-        attributes["xmlUrl"] = feed.url
+        title = _xml_text(feed.title or "")
+        url = _xml_text(feed.url)
+        attributes = {"type": "rss", "text": title or url}
+        if title:
+            attributes["title"] = title
+        attributes["xmlUrl"] = url
         if feed.category:
-            attributes["category"] = feed.category
-        if feed.interval is not None:
+            attributes["category"] = _xml_text(feed.category)
+        if feed.interval is not None and MIN_INTERVAL <= feed.interval <= MAX_INTERVAL:
+            # (outside: left out, so the file still reads back, with the default interval)
             attributes["newsbot:interval"] = str(feed.interval)
         ET.SubElement(body, "outline", attributes)
     ET.indent(root)
     document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return document + b"\n"
+
+
+def _xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry (ElementTree writes them as they
+    are, and every reader, ours too, refuses the file)."""
+    return _NOT_XML.sub("", text)

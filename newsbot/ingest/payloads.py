@@ -10,7 +10,10 @@ words whichever way it arrived. Nothing here touches the store.
     body_records(data)        an HTTP body: one object, an array, or NDJSON, told apart here
     table_records(data)       view counts: NDJSON, a JSON array, or CSV with a header
 
-A body that is not JSON, NDJSON or (for views) CSV at all raises :class:`InputError`.
+A body that is not JSON, NDJSON or (for views) CSV at all raises :class:`InputError`, and so
+does one the readers below cannot take at all (JSON nested deeper than Python's recursion
+limit, a CSV field over the csv module's field limit): whatever is sent, the answer is a
+refusal with a reason, never a traceback. In NDJSON such a line is a Problem in its place.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ Record = tuple[str, Any]  # (where, a decoded JSON value or the Problem that sto
 BOM = b"\xef\xbb\xbf"
 _BLANK = BOM + b" \t\r\n"
 VIEW_COLUMNS = ("views", "count", "pageviews")  # any one names the count in a view table
+TOO_DEEP = "JSON nested too deeply"
 
 
 def ndjson_records(lines: Iterable[bytes]) -> Iterator[Record]:
@@ -45,6 +49,8 @@ def ndjson_records(lines: Iterable[bytes]) -> Iterator[Record]:
             yield where, Problem(where, "not UTF-8 text")
         except json.JSONDecodeError as exc:
             yield where, Problem(where, f"not JSON: {exc.msg} at column {exc.colno}")
+        except RecursionError:
+            yield where, Problem(where, TOO_DEEP)
 
 
 def decode_document(data: bytes, name: str) -> Any:
@@ -57,6 +63,8 @@ def decode_document(data: bytes, name: str) -> Any:
         raise InputError(
             f"{name} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise InputError(f"{name}: {TOO_DEEP}") from None
 
 
 def document_records(document: Any, name: str) -> Iterator[Record]:
@@ -109,8 +117,13 @@ def table_records(data: bytes, name: str = "the body") -> list[Record]:
 def csv_records(text: str, name: str) -> Iterator[Record]:
     """Rows of a CSV table with a header naming url or guid, date and views."""
     reader = csv.DictReader(io.StringIO(text))
-    columns = {f.strip().lower() for f in reader.fieldnames or ()}
-    if not columns & set(VIEW_COLUMNS):
-        raise InputError(f"{name}: expected a CSV header with url or guid, date, views")
-    for row in reader:
-        yield f"line {reader.line_num}", row
+    try:
+        columns = {f.strip().lower() for f in reader.fieldnames or ()}
+        if not columns & set(VIEW_COLUMNS):
+            raise InputError(f"{name}: expected a CSV header with url or guid, date, views")
+        for row in reader:
+            yield f"line {reader.line_num}", row
+    except csv.Error as exc:
+        # The reader cannot go on past a line it cannot parse (a field over the csv module's
+        # limit, a NUL byte): the table is refused whole, saying where.
+        raise InputError(f"{name}: not CSV at line {reader.reader.line_num}: {exc}") from None

@@ -22,11 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from newsbot.errors import InputError
 from newsbot.ingest.drafts import Problem
-from newsbot.ingest.payloads import VIEW_COLUMNS, Record, table_records
+from newsbot.ingest.payloads import TOO_DEEP, VIEW_COLUMNS, Record, table_records
 from newsbot.ingest.urls import canonical_url
 from newsbot.store.views import ViewCount, find_article_ids, store_view_counts
 
 BATCH_SIZE = 500
+# article_views.views is an Integer column: 32 bits on PostgreSQL (64 on SQLite). One limit
+# for both stores, so a row refused on one is refused on the other, and never a database error.
+MAX_VIEWS = 2**31 - 1
 
 
 @dataclass(slots=True)
@@ -77,6 +80,8 @@ def _view_row(where: str, raw: dict[str, Any]) -> _ViewRow:
         raise InputError(f"views {views_text!r} is not a whole number") from None
     if views < 0:
         raise InputError(f"views {views} is negative")
+    if views > MAX_VIEWS:
+        raise InputError(f"views {views} is over {MAX_VIEWS}, the most a day's count can be")
     return _ViewRow(where, url, guid, day, views)
 
 
@@ -107,6 +112,8 @@ async def store_views(
             rows.append(_view_row(where, raw))
         except InputError as exc:
             report.problems.append(Problem(where, str(exc)))
+        except RecursionError:  # a value nested too deeply to be turned into text
+            report.problems.append(Problem(where, TOO_DEEP))
     for start in range(0, len(rows), BATCH_SIZE):
         chunk = rows[start : start + BATCH_SIZE]
         async with sessions() as session:

@@ -13,6 +13,10 @@ What is stored, de-duplicated or corrected, and what wakes the matcher, is decid
     422  nothing stored: every item was rejected              both with the report below
     503  the store cannot be reached: send it again           {"error": …}, Retry-After
 
+Reading a body (up to NEWSBOT_API_MAX_BYTES of JSON) is CPU work: it runs on a worker thread
+(``asyncio.to_thread``), as do the importer's drafting and indexing below, so the loop that
+also serves /healthz, webhooks and the dispatchers is never held for a whole body.
+
 The report: ``received`` items, ``stored``, per-outcome counts for articles, and
 ``rejected``: one ``{"line": n, "reason": …}`` (NDJSON, CSV) or ``{"record": n, …}`` (a JSON
 array) per refused item, so a CMS can fix exactly those and send the rest no more.
@@ -20,6 +24,7 @@ array) per refused item, so a CMS can fix exactly those and send the rest no mor
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hmac
 import json
@@ -51,6 +56,7 @@ _dumps = functools.partial(json.dumps, ensure_ascii=False)  # reasons quote Kore
 
 StoreArticles = Callable[[list[Record]], Awaitable[ImportReport]]
 StoreViews = Callable[[list[Record]], Awaitable[ViewsReport]]
+Decode = Callable[[bytes], list[Record]]
 
 
 class _Refused(Exception):
@@ -73,28 +79,30 @@ class CmsApi:
     limit: RequestLimit
     store_articles: StoreArticles
     store_views: StoreViews
+    decode_articles: Decode = body_records
+    decode_views: Decode = table_records
 
     def mount(self, server: HttpServer) -> None:
         server.route("POST", ARTICLES_PATH, self._articles)
         server.route("POST", VIEWS_PATH, self._views)
 
     async def _articles(self, request: web.Request) -> web.Response:
-        return await self._answer(request, body_records, self._article_report)
+        return await self._answer(request, self.decode_articles, self._article_report)
 
     async def _views(self, request: web.Request) -> web.Response:
-        return await self._answer(request, table_records, self._views_report)
+        return await self._answer(request, self.decode_views, self._views_report)
 
     async def _answer(
         self,
         request: web.Request,
-        decode: Callable[[bytes], list[Record]],
+        decode: Decode,
         report: Callable[[list[Record]], Awaitable[tuple[bool, dict[str, Any]]]],
     ) -> web.Response:
         try:
             self._authorize(request)
             data = await self._body(request)
             try:
-                records = decode(data)
+                records = await asyncio.to_thread(decode, data)
             except InputError as problem:
                 raise _Refused(400, str(problem)) from None
             stored, body = await report(records)
@@ -118,8 +126,13 @@ class CmsApi:
 
     def _authorize(self, request: web.Request) -> None:
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), self.token.encode()
+        given = given.strip()
+        # The token is printable ASCII (config checks it); a header that is not (aiohttp
+        # keeps undecodable bytes as surrogates) cannot be it, and must not reach .encode().
+        if (
+            scheme.lower() != "bearer"
+            or not given.isascii()
+            or not hmac.compare_digest(given.encode(), self.token.encode())
         ):
             raise _Refused(
                 401,

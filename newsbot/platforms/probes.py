@@ -265,8 +265,30 @@ async def _newsbot_answers(listen: Listen, seconds: float) -> bool:
     return False
 
 
-async def listen_check(address: str | None, *, seconds: float) -> Check:
-    """Whether `newsbot run` can listen where the settings say (None: it serves no HTTP)."""
+_ANY_HOST = ("", "0.0.0.0", "::")  # noqa: S104  (compared, never bound)
+
+
+def _same_port(one: Listen, other: Listen) -> bool:
+    """Whether two listeners on one host would want the same socket (port 0 never does)."""
+    hosts = one.host == other.host or one.host in _ANY_HOST or other.host in _ANY_HOST
+    return one.port == other.port != 0 and hosts
+
+
+async def listen_check(address: str | None, *, seconds: float, worker: str | None = None) -> Check:
+    """Whether `newsbot run` can listen where the settings say (None: it serves no HTTP),
+    and whether a `newsbot worker` with the same settings (``worker``: its
+    NEWSBOT_WORKER_HTTP_LISTEN) would want the same port on this host."""
+    if (
+        address is not None
+        and worker is not None
+        and _same_port(Listen.parse(address), Listen.parse(worker))
+    ):
+        return failed(
+            HTTP_LISTEN,
+            f"NEWSBOT_WORKER_HTTP_LISTEN={worker} is the port `newsbot run` listens on "
+            f"({address}): a worker on this host could not start beside it",
+            "give workers a port of their own (or port 0 for any free one)",
+        )
     if address is None:
         return skipped(
             HTTP_LISTEN,

@@ -8,7 +8,8 @@ which reads its body itself under its own cap), and the server's own ``GET /heal
 answered 413 when a handler reads it; the routes check their own signatures or secrets.
 The server is started on every ``newsbot run``
 process, leader or not: its routes keep no state of their own (what must happen once is made
-so in the store), so any number of processes can stand behind one load balancer.
+so in the store), so any number of processes can stand behind one load balancer. A ``newsbot
+worker`` has one only with NEWSBOT_WORKER_HTTP_LISTEN, serving /healthz and /metrics alone.
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ class HttpServer:
     """One aiohttp server; ``route`` before ``start``. ``port`` is the one bound (0 asks the
     system for a free one, which tests do)."""
 
-    def __init__(self, listen: Listen, *, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self, listen: Listen, *, max_body: int = MAX_BODY, setting: str = "NEWSBOT_HTTP_LISTEN"
+    ) -> None:
         self.listen = listen
+        self.setting = setting  # named when the address cannot be bound
         self.app = web.Application(client_max_size=max_body)
         self.app.router.add_get("/healthz", self._healthz)
         self.app.router.add_get("/metrics", self._metrics)
@@ -71,7 +75,7 @@ class HttpServer:
         except OSError as problem:
             await runner.cleanup()
             where = f"{self.listen.host}:{self.listen.port}"
-            raise ConfigError(f"NEWSBOT_HTTP_LISTEN={where}: cannot listen: {problem}") from None
+            raise ConfigError(f"{self.setting}={where}: cannot listen: {problem}") from None
         self._runner = runner
         addresses = runner.addresses
         self.port = int(addresses[0][1]) if addresses else self.listen.port

@@ -128,13 +128,18 @@ class MorphemeSource(Protocol):
 
 
 class KiwiMorphemes:
-    """Kiwi behind a lock: one model per process, loaded on first use."""
+    """Kiwi behind a lock: one model per process, loaded on first use.
+
+    Indexing analyses on worker threads while searches analyse on the event loop, and
+    kiwipiepy documents no thread safety for one ``Kiwi`` shared by threads: one call at a
+    time (a search waits for at most one indexing batch of titles)."""
 
     def __init__(self) -> None:
         self._kiwi: Any = None
         self._failed = False
         self.error: str | None = None  # why Kiwi did not load, for `newsbot doctor`
         self._lock = threading.Lock()
+        self._calls = threading.Lock()  # one tokenize at a time
 
     def _load(self) -> Any:
         with self._lock:
@@ -170,7 +175,8 @@ class KiwiMorphemes:
         kiwi = self._load()
         if kiwi is None or not texts:
             return [[] for _ in texts]
-        results = kiwi.tokenize(list(texts))
+        with self._calls:
+            results = list(kiwi.tokenize(list(texts)))  # lazy: finish it under the lock
         return [
             [
                 Morpheme(fold(token.form), token.start, token.start + token.len)

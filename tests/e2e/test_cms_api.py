@@ -9,8 +9,10 @@ python-telegram-bot client. Each test runs on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +28,9 @@ from newsbot.bot import Bot, Overrides, build_bot
 from newsbot.clock import FixedClock
 from newsbot.delivery.pacing import Limits
 from newsbot.ingest.importer import ImportReport, import_records
-from newsbot.ingest.payloads import Record
-from newsbot.ingest.view_counts import ViewsReport
-from newsbot.platforms.cms_api import CmsApi
+from newsbot.ingest.payloads import Record, body_records
+from newsbot.ingest.view_counts import ViewsReport, store_views
+from newsbot.platforms.cms_api import CmsApi, Decode
 from newsbot.platforms.request_limit import RequestLimit
 from newsbot.platforms.telegram import TelegramPlatform
 from newsbot.platforms.web import HttpServer, Listen
@@ -446,3 +448,127 @@ async def test_a_store_outage_is_503_and_the_same_body_sent_again_is_stored(app:
     assert (down_status, retry_after) == (503, "5")
     assert (up_status, up_body["new"]) == (200, 2)
     assert await count(app, Article) == 2
+
+
+# --- bad input is an answer, never a 500 ------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def api_server(
+    app: App, *, max_bytes: int = MAX_BYTES, **decoders: Decode
+) -> AsyncIterator[str]:
+    """The API on a server of its own over ``app``'s store, storing through the real
+    importer; yields its base URL."""
+
+    async def articles(records: list[Record]) -> ImportReport:
+        return await import_records(app.sessions, records, zone=app.settings.zone, clock=app.clock)
+
+    async def views(records: list[Record]) -> ViewsReport:
+        return await store_views(app.sessions, records)
+
+    server = HttpServer(Listen("127.0.0.1", 0))
+    CmsApi(API_TOKEN, max_bytes, RequestLimit(60), articles, views, **decoders).mount(server)
+    await server.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        await server.stop()
+
+
+async def post(base: str, path: str, data: bytes) -> tuple[int, Json]:
+    headers = {"Authorization": f"Bearer {API_TOKEN}"}
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(base + path, data=data, headers=headers) as response,
+    ):
+        return response.status, await response.json()
+
+
+DEEP = "[" * 5000 + "]" * 5000  # deeper than Python's recursion limit, under MAX_BYTES
+
+
+async def test_an_authorization_header_that_is_not_utf8_is_401_not_a_crash(app: App) -> None:
+    async with api_server(app) as base:
+        port = int(base.rsplit(":", 1)[1])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /api/articles HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+            b"Authorization: Bearer \xff\xfe\xc3token\r\nConnection: close\r\n\r\n{}"
+        )
+        await writer.drain()
+        status_line = await reader.readline()
+        writer.close()
+
+    assert status_line.split()[1] == b"401"
+    assert await count(app, Article) == 0
+
+
+async def test_deep_json_is_400_and_one_deep_ndjson_line_is_rejected_alone(app: App) -> None:
+    async with api_server(app) as base:
+        whole = await post(base, "/api/articles", DEEP.encode())
+        lines = await post(base, "/api/articles", ndjson(article(1), '{"title": ' + DEEP + "}"))
+        views = await post(base, "/api/views", DEEP.encode())
+
+    assert whole == (400, {"error": "the body: JSON nested too deeply"})
+    assert views == (400, {"error": "the body: JSON nested too deeply"})
+    assert lines[0] == 200
+    assert lines[1]["rejected"] == [{"line": 2, "reason": "JSON nested too deeply"}]
+    assert await count(app, Article) == 1
+
+
+async def test_a_csv_field_over_the_csv_readers_limit_is_400_saying_where(app: App) -> None:
+    table = (
+        b"url,date,views\n" + b"https://x.kr/" + b"x" * 200_000 + b"," + TODAY.encode() + b",5\n"
+    )
+
+    async with api_server(app, max_bytes=1_000_000) as base:
+        status, body = await post(base, "/api/views", table)
+
+    assert status == 400
+    assert body["error"].startswith("the body: not CSV at line 2: field larger than field limit")
+
+
+async def test_a_count_past_the_views_column_range_is_a_rejected_row(app: App) -> None:
+    """article_views.views is a 32-bit integer on PostgreSQL: a bigger count is refused by
+    the importer on either store, never left to the database."""
+    async with api_server(app) as base:
+        await post(base, "/api/articles", json.dumps(article(1)).encode())
+        key = {"guid": "cms-1", "date": TODAY}
+        rows = [key | {"views": 2**31 - 1}, key | {"views": 2**31}, key | {"views": 10**30}]
+        status, body = await post(base, "/api/views", json.dumps(rows).encode())
+
+    assert (status, body["stored"]) == (200, 1)
+    assert body["rejected"] == [
+        {
+            "record": 2,
+            "reason": "views 2147483648 is over 2147483647, the most a day's count can be",
+        },
+        {
+            "record": 3,
+            "reason": f"views {10**30} is over 2147483647, the most a day's count can be",
+        },
+    ]
+
+
+async def test_a_body_is_read_off_the_event_loop_so_health_checks_answer_meanwhile(
+    app: App,
+) -> None:
+    """The decoder is held until /healthz has answered: were it run on the event loop, the
+    health check could not be served until it gave up, and the test would see that."""
+    reading, answered = threading.Event(), threading.Event()
+    released: list[bool] = []
+
+    def held_decode(data: bytes) -> list[Record]:
+        reading.set()
+        released.append(answered.wait(timeout=10))
+        return body_records(data)
+
+    async with api_server(app, decode_articles=held_decode) as base:
+        posting = asyncio.create_task(post(base, "/api/articles", json.dumps(article(1)).encode()))
+        await asyncio.to_thread(reading.wait, 10)
+        async with aiohttp.ClientSession() as client, client.get(base + "/healthz") as health:
+            health_status = health.status
+        answered.set()
+        status, _ = await posting
+
+    assert (health_status, released, status) == (200, [True], 200)

@@ -247,6 +247,26 @@ async def test_an_http_address_something_else_holds_fails(
     }
 
 
+async def test_a_worker_listen_address_on_run_s_port_fails_before_anything_is_started(
+    tmp_path: Path, installation: dict[str, str], free_address: str
+) -> None:
+    port = free_address.rsplit(":", 1)[1]
+    worker = f"0.0.0.0:{port}"  # every interface: the port `newsbot run` takes on loopback
+
+    code, lines, _ = await doctor(tmp_path, installation | {"NEWSBOT_WORKER_HTTP_LISTEN": worker})
+    _, own_port, _ = await doctor(
+        tmp_path, installation | {"NEWSBOT_WORKER_HTTP_LISTEN": "127.0.0.1:0"}
+    )
+
+    assert code == 1
+    assert failing(lines) == {
+        "http listen": f"✗ NEWSBOT_WORKER_HTTP_LISTEN={worker} is the port `newsbot run` listens "
+        f"on ({free_address}): a worker on this host could not start beside it → give workers "
+        "a port of their own (or port 0 for any free one)"
+    }
+    assert by_name(own_port)["http listen"] == f"✓ {free_address} is free"
+
+
 async def test_without_tokens_the_platform_checks_are_skipped_not_failed(
     tmp_path: Path,
 ) -> None:

@@ -13,8 +13,10 @@ import asyncio
 import contextlib
 import dataclasses
 import io
+import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from typing import Any
 
 import aiohttp
 import psycopg
@@ -46,9 +48,10 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
-def the_bot(app: App, fake: FakeTelegram, *, readers: bool = True) -> Bot:
+def the_bot(app: App, fake: FakeTelegram, *, readers: bool = True, **extra: Any) -> Bot:
     settings = make_settings(
-        app.settings.database_url, telegram_token=TOKEN, http_listen="127.0.0.1:0"
+        app.settings.database_url,
+        **({"telegram_token": TOKEN, "http_listen": "127.0.0.1:0"} | extra),
     )
     telegram = TelegramPlatform(TOKEN, api_url=fake.api_url, limits=FAST)
     return build_bot(
@@ -152,7 +155,7 @@ async def test_after_a_fan_out_metrics_count_every_delivery_and_health_is_ok(
     assert value(samples, "newsbot_kiwi_loaded") == (body["analyzer"] == "kiwi")
 
     assert status == 200
-    assert body["ok"] is True and body["leader"] is True
+    assert body["ok"] is True and body["leader"] is True and body["reason"] is None
     assert body["store"] == {"reachable": True, "error": None}
     head = migrate.head_revision()
     assert body["schema"] == {"store": head, "code": head, "current": True}
@@ -229,17 +232,44 @@ async def test_command_latency_is_labelled_by_the_registrys_name_never_the_words
     assert commands == {"search", "top"}
 
 
-async def test_a_worker_serves_health_and_metrics_and_does_not_lead(
+async def test_a_worker_serves_health_and_metrics_where_its_own_setting_says_and_does_not_lead(
     app: App, fake_telegram: FakeTelegram
 ) -> None:
-    bot = the_bot(app, fake_telegram, readers=False)
+    bot = the_bot(
+        app,
+        fake_telegram,
+        readers=False,
+        http_listen="127.0.0.1:1",  # `newsbot run`'s address: a worker must not take it
+        worker_http_listen="127.0.0.1:0",
+        api_token="cms-test-token-0123456789",
+    )
 
     async with running(bot, lead=False) as base:
         status, body = await health(base)
         samples = await scrape(base)
+        async with aiohttp.ClientSession() as client, client.post(f"{base}/api/articles") as api:
+            api_status = api.status
 
     assert (status, body["ok"], body["leader"]) == (200, True, False)
     assert value(samples, "newsbot_leader") == 0
+    assert bot.server is not None and bot.server.paths == ["/healthz", "/metrics"]
+    assert (bot.cms_api, api_status) == (None, 404)  # the CMS API is `newsbot run`'s alone
+
+
+async def test_a_worker_has_no_http_server_without_its_own_setting(
+    app: App, fake_telegram: FakeTelegram
+) -> None:
+    """A shared .env with NEWSBOT_HTTP_LISTEN (Slack's HTTP mode on `newsbot run`) and the
+    CMS token: a worker beside `run` on the same host must not try to bind the same port."""
+    bot = the_bot(
+        app,
+        fake_telegram,
+        readers=False,
+        http_listen="127.0.0.1:8080",
+        api_token="cms-test-token-0123456789",
+    )
+
+    assert (bot.server, bot.cms_api) == (None, None)
 
 
 @contextlib.contextmanager
@@ -280,7 +310,11 @@ async def test_health_is_503_while_the_store_is_away_and_200_once_it_is_back(
     assert (before, away) == (200, 503)
     assert away_body["ok"] is False
     store = away_body["store"]
-    assert isinstance(store, dict) and store["reachable"] is False and store["error"]
+    # The listener is public: a class, never the driver's words (host, address, database).
+    assert store == {"reachable": False, "error": "unreachable"}
+    assert away_body["reason"] == "store unreachable"
+    assert "127.0.0.1" not in json.dumps(away_body)
+    assert str(make_url(database_url).database) not in json.dumps(away_body)
     # The scrape still answers; it says the store is away instead of a depth it cannot read.
     assert value(metrics_away, "newsbot_store_up") == 0
     assert value(metrics_away, "newsbot_outbox_depth", state="pending") is None

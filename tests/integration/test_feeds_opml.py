@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +177,64 @@ def test_feeds_already_here_or_listed_twice_are_skipped_by_their_canonical_url(
         "again.opml: added 1, already here 1, listed twice 1",
     ]
     assert [row["url"] for row in feeds_in(capsys)] == [GOOD, "https://news.example.kr/rss/new.xml"]
+
+
+@pytest.mark.parametrize(
+    ("outline", "says"),
+    [
+        (
+            f'<outline xmlUrl="{GOOD}" newsbot:interval="²"/>',
+            "line 4: newsbot:interval='²': expected whole seconds, from 10 to 604800",
+        ),
+        (
+            '<outline xmlUrl="https://news.example.kr/' + "x" * 2000 + '"/>',
+            "line 4: xmlUrl is longer than 2000 characters",
+        ),
+        (
+            '<outline text="폴더">' * 3000 + '<outline text="빈"/>' + "</outline>" * 3000,
+            "line 4: outline '빈' has no xmlUrl: a feed needs one",
+        ),
+    ],
+    ids=["superscript-interval", "long-url", "nested-3000-deep"],
+)
+def test_an_outline_no_reader_expects_is_a_one_line_refusal_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], store: str, tmp_path: Path, outline: str, says: str
+) -> None:
+    path = opml_file(tmp_path / "odd.opml", outline)
+
+    code, out, err = run(capsys, "feeds", "import", str(path))
+
+    assert (code, out) == (2, "")
+    assert err == f"newsbot: error: {path}: {says}; nothing imported\n"
+    assert feeds_in(capsys) == []
+
+
+def test_a_title_with_control_characters_exports_to_a_file_that_imports_again(
+    capsys: pytest.CaptureFixture[str], store: str, tmp_path: Path
+) -> None:
+    """Feed titles come from the feeds themselves, control characters and all."""
+    old = tmp_path / "old.db"
+    source = ("--database-url", f"sqlite:///{old}")
+    assert run(capsys, *source, "feeds", "add", GOOD, "--section", "경제")[0] == 0
+    with contextlib.closing(sqlite3.connect(old)) as db, db:
+        db.execute("UPDATE feeds SET title = ?", ("경제\x0b뉴스\x1b[0m",))
+    exported = tmp_path / "feeds.opml"
+
+    assert run(capsys, *source, "feeds", "export", str(exported))[0] == 0
+    code, _, err = run(capsys, "feeds", "import", str(exported), "--new-sections")
+
+    assert code == 0, err
+    assert [(row["url"], row["title"]) for row in feeds_in(capsys)] == [(GOOD, "경제뉴스[0m")]
+
+
+def test_feeds_add_refuses_what_the_store_cannot_keep_with_one_line(
+    capsys: pytest.CaptureFixture[str], store: str
+) -> None:
+    long_url = "https://news.example.kr/" + "x" * 2000
+
+    long = run(capsys, "feeds", "add", long_url)
+    rare = run(capsys, "feeds", "add", GOOD, "--interval", str(2**31))
+
+    assert long == (2, "", "newsbot: error: the feed URL is longer than 2000 characters\n")
+    assert rare[0] == 2 and "604800" in rare[2]
+    assert feeds_in(capsys) == []

@@ -238,6 +238,22 @@ def test_a_bad_http_listen_address_names_the_variable(monkeypatch: pytest.Monkey
     assert str(caught.value).startswith("NEWSBOT_HTTP_LISTEN='8080': ")
 
 
+def test_a_bad_worker_listen_address_names_its_own_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEWSBOT_WORKER_HTTP_LISTEN", "localhost")
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+
+    assert str(caught.value).startswith("NEWSBOT_WORKER_HTTP_LISTEN='localhost': ")
+
+
+def test_a_worker_may_ask_for_any_free_port_and_has_no_server_unless_asked() -> None:
+    assert load_settings(worker_http_listen="127.0.0.1:0").worker_http_listen == "127.0.0.1:0"
+    assert load_settings().worker_http_listen is None
+
+
 def test_a_bot_token_given_as_the_app_token_is_refused_masked() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(slack_bot_token="xoxb-1", slack_app_token="xoxb-leaked-secret")

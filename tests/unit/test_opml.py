@@ -117,7 +117,7 @@ def test_every_bad_outline_is_named_and_none_of_the_file_is_returned() -> None:
         "line 5: outline '주소 없음' has no xmlUrl: a feed needs one",
         "line 6: xmlUrl 'ftp://a.example.kr/rss' is not an http(s) feed URL",
         "line 7: xmlUrl 'javascript:alert(1)' is not an http(s) feed URL",
-        "line 8: newsbot:interval='5': expected whole seconds, at least 10",
+        "line 8: newsbot:interval='5': expected whole seconds, from 10 to 604800",
     ]
 
 
@@ -189,3 +189,55 @@ def test_what_is_written_reads_back_the_same() -> None:
     assert [(f.url, f.title, f.category, f.interval) for f in read] == [
         (f.url, f.title, f.category, f.interval) for f in feeds
     ]
+
+
+# --- what a file may hold that no reader expects ----------------------------------------
+
+
+@pytest.mark.parametrize("interval", ["²", "٣٠٠", "9" * 5000, "604801", "-600", "6e2"])
+def test_an_interval_that_is_not_plain_seconds_in_range_is_a_problem_not_a_crash(
+    interval: str,
+) -> None:
+    data = opml(f'<outline xmlUrl="https://a.example.kr/rss" newsbot:interval="{interval}"/>')
+
+    [problem] = problems_of(data)
+
+    assert problem.startswith("line 4: newsbot:interval=")
+    assert problem.endswith("expected whole seconds, from 10 to 604800")
+
+
+def test_outlines_nested_thousands_deep_are_read_like_any_folder() -> None:
+    depth = 3000
+    data = opml(
+        '<outline text="지역">' * depth
+        + '<outline xmlUrl="https://a.example.kr/rss"/>'
+        + "</outline>" * depth
+    )
+
+    assert read_opml(data) == [OpmlFeed("https://a.example.kr/rss", None, "지역", None, line=4)]
+
+
+def test_a_url_longer_than_the_store_keeps_is_a_problem_with_its_line() -> None:
+    long_url = "https://a.example.kr/rss?q=" + "x" * 2000
+
+    assert problems_of(opml(f'<outline xmlUrl="{long_url}"/>')) == [
+        "line 4: xmlUrl is longer than 2000 characters"
+    ]
+
+
+def test_control_characters_in_a_stored_title_are_left_out_so_the_export_reads_back() -> None:
+    feeds = [OpmlFeed("https://a.example.kr/rss", "경기\x0b뉴스\x00\x1f", "경\x08제", 600)]
+
+    read = read_opml(write_opml(feeds, title="newsbot\x01 feeds", created=CREATED))
+
+    assert [(f.url, f.title, f.category, f.interval) for f in read] == [
+        ("https://a.example.kr/rss", "경기뉴스", "경제", 600)
+    ]
+
+
+def test_an_interval_the_import_would_refuse_is_left_out_of_the_export() -> None:
+    feeds = [OpmlFeed("https://a.example.kr/rss", None, None, 1)]  # NEWSBOT_FEED_DEFAULT_INTERVAL=1
+
+    [read] = read_opml(write_opml(feeds, title="t", created=CREATED))
+
+    assert read.interval is None  # the importing store's default applies

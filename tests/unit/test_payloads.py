@@ -4,11 +4,13 @@ JSON at all is one InputError."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from newsbot.errors import InputError
 from newsbot.ingest.drafts import Problem
-from newsbot.ingest.payloads import body_records, table_records
+from newsbot.ingest.payloads import Record, body_records, table_records
 
 ONE = b'{"url": "https://x.kr/1", "title": "t"}'
 
@@ -79,3 +81,38 @@ def test_view_counts_come_as_ndjson_or_an_array() -> None:
 def test_a_table_without_a_views_column_is_refused_whole() -> None:
     with pytest.raises(InputError, match="expected a CSV header with url or guid, date, views"):
         table_records(b"url,date\nhttps://x.kr/1,2026-11-23\n")
+
+
+# --- what the readers cannot take: a refusal with a reason, never a traceback -------------
+
+DEEP = b"[" * 100_000 + b"]" * 100_000  # deeper than Python's recursion limit
+
+
+@pytest.mark.parametrize("decode", [body_records, table_records])
+def test_json_nested_deeper_than_python_can_read_is_refused_whole(
+    decode: Callable[[bytes], list[Record]],
+) -> None:
+    with pytest.raises(InputError, match="the body: JSON nested too deeply"):
+        decode(DEEP)
+
+
+def test_an_object_hiding_deep_nesting_is_refused_whole_too() -> None:
+    with pytest.raises(InputError, match="nested too deeply"):
+        body_records(b'{"title": ' + DEEP + b"}")
+
+
+def test_one_ndjson_line_nested_too_deeply_is_rejected_alone() -> None:
+    records = body_records(ONE + b"\n" + b'{"title": ' + DEEP + b"}\n" + ONE + b"\n")
+
+    assert records == [
+        ("line 1", {"url": "https://x.kr/1", "title": "t"}),
+        ("line 2", Problem("line 2", "JSON nested too deeply")),
+        ("line 3", {"url": "https://x.kr/1", "title": "t"}),
+    ]
+
+
+def test_a_csv_field_over_the_csv_readers_limit_refuses_the_table_saying_where() -> None:
+    table = b"url,date,views\nhttps://x.kr/1,2026-11-23,5\n" + b"x" * 200_000 + b",2026-11-23,5\n"
+
+    with pytest.raises(InputError, match="the body: not CSV at line 3: field larger than"):
+        table_records(table)
