@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.store.models import Article, SearchDoc
+from newsbot.store.search_words import remember_words
 from newsbot.text.analyzer import Analyzer
 
 BATCH = 200
@@ -116,6 +117,7 @@ async def index_articles(
         await session.execute(
             statement.on_conflict_do_update(index_elements=["article_id"], set_=updates)
         )
+        await remember_words(session, (str(row["title_mo"]) for row in rows))
 
 
 async def unindexed_count(session: AsyncSession) -> int:
