@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,7 @@ from newsbot.store.search_words import words_near
 from newsbot.text.analyzer import default_analyzer, fold
 from tests.builders import draft, store_articles
 from tests.conftest import SAMPLES
-from tests.helpers import load_samples
+from tests.helpers import load_samples, run_cli
 
 KIWI = default_analyzer()
 NOON_KST = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
@@ -94,17 +95,17 @@ async def test_the_default_aliases_make_ai_find_the_articles_that_say_인공지�
 
 
 async def test_an_alias_added_by_the_newsroom_works_on_the_next_search(samples: App) -> None:
-    assert guids(await find(samples, "위고")) == written_in("위고")
+    assert not written_in("무인기") and not (await find(samples, "무인기")).total
     async with samples.sessions() as session:
-        assert await add_alias(session, "WeGO", "위고")
-        assert not await add_alias(session, "위고", "wego")  # the same pair, either way round
+        assert await add_alias(session, "무인기", "드론")
+        assert not await add_alias(session, "드론", "무인기")  # the same pair, either way round
         await session.commit()
 
-    found = await find(samples, "위고")
+    found = await find(samples, "무인기")
 
-    assert guids(found) == written_in("위고", "WeGO")
-    marks = {hit.article.title[s:e].lower() for hit in found.hits for s, e in hit.title_marks}
-    assert "wego" in marks  # the alias is marked like the word typed
+    assert guids(found) == written_in("드론")
+    marks = {hit.article.title[s:e] for hit in found.hits for s, e in hit.title_marks}
+    assert "드론" in marks  # the alias is marked like the word typed
 
 
 async def test_a_removed_default_alias_stays_removed(samples: App) -> None:
@@ -253,3 +254,74 @@ async def test_a_period_that_makes_no_sense_is_named_and_nothing_is_searched(
 
     assert found.query.bad_filter == "이후:2026-13-01"
     assert found.total == 0
+
+
+# --- the newsroom's command line ----------------------------------------------------------
+
+
+@pytest.fixture
+def store(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", database_url)
+    return database_url
+
+
+@pytest.fixture
+def imported(store: str, capsys: pytest.CaptureFixture[str]) -> str:
+    code, _, err = run_cli(capsys, "import", str(SAMPLES / "articles.ndjson"))
+    assert code == 0, err
+    return store
+
+
+def test_aliases_are_added_listed_and_removed_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], imported: str
+) -> None:
+    assert json.loads(run_cli(capsys, "search", "무인기", "--json")[1]) == []
+
+    added = run_cli(capsys, "search", "aliases", "add", "무인기", "드론")
+    widened = json.loads(run_cli(capsys, "search", "무인기", "--json", "--limit", "50")[1])
+    listed = run_cli(capsys, "search", "aliases", "list")[1].splitlines()
+    removed = run_cli(capsys, "search", "aliases", "remove", "드론", "무인기")
+    again = run_cli(capsys, "search", "aliases", "remove", "드론", "무인기")
+
+    assert added[:2] == (0, "무인기 = 드론: added\n")
+    assert {row["url"] for row in widened} == {SAMPLE[g]["url"] for g in written_in("드론")}
+    assert "드론 = 무인기" in listed and "ai = 인공지능" in listed  # with the defaults
+    assert removed[:2] == (0, "드론 = 무인기: removed\n")
+    assert again[0] == 2 and again[2] == "newsbot: error: 드론 = 무인기 is not an alias\n"
+    assert json.loads(run_cli(capsys, "search", "무인기", "--json")[1]) == []
+
+
+def test_an_alias_of_a_word_to_itself_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], store: str
+) -> None:
+    code, _, err = run_cli(capsys, "search", "aliases", "add", "AI", "ai")
+
+    assert code == 2
+    assert err.startswith("newsbot: error: 'ai' is the same word as its alias")
+    assert err.count("\n") == 1
+
+
+def test_an_alias_file_imports_every_good_line_and_names_the_bad_ones(
+    capsys: pytest.CaptureFixture[str], store: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "aliases.csv"
+    path.write_text("WeGO,위고\n혼자\n산불,들불,산림화재\n", encoding="utf-8")
+
+    code, out, err = run_cli(capsys, "search", "aliases", "import", str(path))
+
+    assert code == 0
+    assert out == "aliases.csv: added 3, already there 0, rejected 1\n"
+    assert err == "  rejected line 2: want a word and at least one alias\n"
+
+
+def test_search_from_the_terminal_takes_periods_and_suggests_on_stderr(
+    capsys: pytest.CaptureFixture[str], imported: str
+) -> None:
+    recent = json.loads(run_cli(capsys, "search", "드론", "이후:2026-11-18", "--json")[1])
+    code, out, err = run_cli(capsys, "search", "드로")
+    bad = run_cli(capsys, "search", "드론", "기간:7주일")
+
+    assert recent and all(row["published_at"] >= "2026-11-18" for row in recent)
+    assert (code, out) == (0, "nothing found\n")
+    assert err.startswith("did you mean: 드론 (")
+    assert bad[0] == 2 and bad[2].startswith("newsbot: error: '기간:7주일' is not a period")
