@@ -27,7 +27,7 @@ from newsbot.conversation import ArticleCard, Button, ButtonPress, Command, Repl
 from newsbot.i18n import t
 from newsbot.ranking import Window, latest_articles, top_articles
 from newsbot.search.engine import Hit, SearchResult, search
-from newsbot.search.filters import Sort
+from newsbot.search.filters import Sort, is_filter
 from newsbot.search.saved import save_query, saved_query
 from newsbot.search.suggest import suggest
 from newsbot.store.models import Article, SavedQuery
@@ -113,7 +113,7 @@ class ReaderHandlers:
                 header=t(locale, "search.bad_filter", value=_short(result.query.bad_filter)),
                 edit=edit,
             )
-        shown = _short(saved.text)
+        shown = _short(" ".join(w for w in saved.text.split() if not is_filter(w)))
         options = self._option_buttons(saved, page, result, locale)
         filtered = result.query.period is not None or result.sort is Sort.NEWEST
         described = describe(locale, result.query.period, result.sort) if filtered else ""

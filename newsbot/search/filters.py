@@ -156,6 +156,14 @@ def read_filter(word: str) -> Filter | None:
     return None
 
 
+def is_filter(word: str) -> bool:
+    """Whether a query word sets a period or an order (well or badly) instead of searching."""
+    try:
+        return read_filter(word) is not None
+    except BadFilter:
+        return True
+
+
 def _period(value: str, word: str) -> Period:
     compact = value.replace(" ", "")
     if compact in _NAMED:

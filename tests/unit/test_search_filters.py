@@ -18,6 +18,7 @@ from newsbot.search.filters import (
     Period,
     Sort,
     Unit,
+    is_filter,
     read_filter,
 )
 from newsbot.search.query import parse_query
@@ -168,3 +169,12 @@ def test_the_filter_line_reads_naturally_in_both_languages() -> None:
     assert describe("ko", WEEK, Sort.NEWEST) == "최근 7일 · 최신순"
     assert describe("ko", since, Sort.RELEVANCE) == "2026-11-01 이후 · 관련도순"
     assert describe("en", Period(Unit.TODAY), Sort.NEWEST) == "today · newest first"
+
+
+@pytest.mark.parametrize(
+    ("word", "filtering"),
+    [("기간:7일", True), ("최신순", True), ("이후:2026-13-01", True), ("드론", False),
+     ("분야:행정", False)],
+)  # fmt: skip
+def test_filter_words_are_told_apart_from_words_to_search(word: str, filtering: bool) -> None:
+    assert is_filter(word) is filtering
