@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from newsbot.app import App
 from newsbot.clock import FixedClock
@@ -26,6 +26,8 @@ from newsbot.search.aliases import (
 from newsbot.search.engine import SearchResult, search
 from newsbot.search.filters import ALL, Sort
 from newsbot.search.suggest import Suggestion, suggest
+from newsbot.store import migrate
+from newsbot.store.engine import make_sync_engine
 from newsbot.store.models import Article
 from newsbot.store.search_words import words_near
 from newsbot.text.analyzer import default_analyzer, fold
@@ -325,3 +327,40 @@ def test_search_from_the_terminal_takes_periods_and_suggests_on_stderr(
     assert (code, out) == (0, "nothing found\n")
     assert err.startswith("did you mean: 드론 (")
     assert bad[0] == 2 and bad[2].startswith("newsbot: error: '기간:7주일' is not a period")
+
+
+# --- upgrading a newsroom's store ---------------------------------------------------------
+
+
+def test_the_upgrade_fills_the_vocabulary_from_articles_indexed_before_it(
+    empty_url: str,
+) -> None:
+    migrate.upgrade(empty_url, "0011e")
+    engine = make_sync_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO articles (id, source, url, title, lead, body, published_at, "
+                    "date_source, is_breaking, ingested_at, changed_at, revision) VALUES "
+                    "(1, 't', 'https://x.kr/1', '드론 택배', '', '', :now, 'item', false, "
+                    ":now, :now, 1)"
+                ),
+                {"now": datetime(2026, 11, 1, tzinfo=UTC)},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO search_docs (article_id, revision, title_bg, title_mo, "
+                    "lead_bg, lead_mo, body_bg, body_mo) VALUES "
+                    "(1, 1, '드론 택배', '드론 택배 2026 시', '', '', '', '')"
+                )
+            )
+        migrate.upgrade(empty_url)
+        with engine.connect() as connection:
+            words = set(connection.execute(text("SELECT word FROM search_words")).scalars())
+            aliases = connection.execute(text("SELECT count(*) FROM search_aliases")).scalar()
+    finally:
+        engine.dispose()
+
+    assert words == {"드론", "택배"}  # no bare numbers, no single characters
+    assert aliases == 17  # the bundled defaults
