@@ -114,19 +114,21 @@ class ReaderHandlers:
                 edit=edit,
             )
         shown = _short(" ".join(w for w in saved.text.split() if not is_filter(w)))
-        options = self._option_buttons(saved, page, result, locale)
         filtered = result.query.period is not None or result.sort is Sort.NEWEST
         described = describe(locale, result.query.period, result.sort) if filtered else ""
-        if page.number == 1 and (
-            suggestions := await self._suggestions(session, saved, page, result, locale)
-        ):
-            options = (*options, *suggestions)
-            described = "\n".join(filter(None, (described, t(locale, "search.did_you_mean"))))
+        suggestions = (
+            await self._suggestions(session, saved, page, result, locale)
+            if page.number == 1
+            else ()
+        )
+        hint = t(locale, "search.did_you_mean") if suggestions else ""
+        sorts, periods = self._option_buttons(saved, page, result, locale)
         if not result.total:
             return Reply(
                 header=t(locale, "search.nothing", query=shown),
-                notice=described or t(locale, "search.try"),
-                buttons=options if filtered or suggestions else (),
+                notice="\n".join(filter(None, (described, hint or t(locale, "search.try")))),
+                # Nothing to order; a period to widen, if one narrowed the search.
+                buttons=(*(periods if result.query.period else ()), *suggestions),
                 edit=edit,
             )
         pages = -(-result.total // PAGE_SIZE)
@@ -134,16 +136,16 @@ class ReaderHandlers:
             return await self._search_page(
                 session, saved, replace(page, number=pages), locale, edit=edit
             )
-        buttons = []
+        paging = []
         ident = base36(saved.id)
         if page.number > 1:
             previous = replace(page, number=page.number - 1)
-            buttons.append(Button(t(locale, "button.previous"), previous.token("sr", ident)))
+            paging.append(Button(t(locale, "button.previous"), previous.token("sr", ident)))
         if page.number < pages:
             following = replace(page, number=page.number + 1)
-            buttons.append(Button(t(locale, "button.next"), following.token("sr", ident)))
+            paging.append(Button(t(locale, "button.next"), following.token("sr", ident)))
         first_rank = (page.number - 1) * PAGE_SIZE + 1
-        notices = (described, t(locale, "search.fell_back") if result.fell_back else "")
+        fell_back = t(locale, "search.fell_back") if result.fell_back else ""
         return Reply(
             header=t(
                 locale,
@@ -153,15 +155,15 @@ class ReaderHandlers:
                 page=page.number,
                 pages=pages,
             ),
-            notice="\n".join(filter(None, notices)),
+            notice="\n".join(filter(None, (described, fell_back, hint))),
             cards=tuple(self._hit_card(hit, first_rank + n) for n, hit in enumerate(result.hits)),
-            buttons=(*buttons, *options),
+            buttons=(*paging, *sorts, *periods, *suggestions),
             edit=edit,
         )
 
     def _option_buttons(
         self, saved: SavedQuery, page: Page, result: SearchResult, locale: str
-    ) -> tuple[Button, ...]:
+    ) -> tuple[tuple[Button, ...], tuple[Button, ...]]:
         """Order (관련도순/최신순) and period (전체/1주/1개월) buttons, the current ones ticked;
         each keeps the query and the other choice, and goes back to the first page."""
         ident = base36(saved.id)
@@ -188,7 +190,7 @@ class ReaderHandlers:
             )
             for code, key, _ in PERIOD_BUTTONS
         )
-        return (*sorts, *periods)
+        return sorts, periods
 
     async def _suggestions(
         self,
@@ -211,7 +213,8 @@ class ReaderHandlers:
             token = replace(page, query_id=other.id, number=1).token("sr", base36(other.id))
             label = t(locale, "button.suggestion", word=_short(suggestion.text, 30))
             buttons.append(Button(label, token, row=3 + n))
-        await session.commit()
+        if buttons:
+            await session.commit()
         return tuple(buttons)
 
     def _hit_card(self, hit: Hit, rank: int) -> ArticleCard:

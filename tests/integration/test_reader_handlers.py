@@ -110,6 +110,19 @@ async def test_nothing_found_is_a_short_answer(reader: Router) -> None:
     assert reply.cards == () and reply.buttons == ()
 
 
+async def test_a_period_that_finds_nothing_offers_to_widen_it(reader: Router) -> None:
+    today = await reader.command(command("search", "드론", "기간:오늘"))
+    assert today is not None and today.header.startswith("‘드론’에 대한 기사를 찾지")
+    assert today.notice.startswith("오늘 · 관련도순\n")
+    assert [b.label for b in today.buttons] == ["전체", "1주", "1개월"]
+
+    widened = await reader.press(ButtonPress("test", "c1", "u1", today.buttons[0].token))
+
+    assert widened is not None and widened.edit and widened.cards
+    assert widened.notice == "전체 기간 · 관련도순"
+    assert "✓ 전체" in [b.label for b in widened.buttons]
+
+
 async def test_search_says_when_it_fell_back_to_any_word(reader: Router) -> None:
     reply = await reader.command(command("search", "드론", "존재하지않는단어"))
 
