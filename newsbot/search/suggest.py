@@ -40,12 +40,27 @@ def most_edits(word: str) -> int:
     return 1 if spelled <= 4 else 2 if spelled <= 8 else 3
 
 
+def _pieces(word: str) -> set[str]:
+    """What a candidate must share with the word: a syllable of a two-syllable word, else
+    one of its syllable pairs (a typo in one place of 성남시능 leaves 성남 or 남시 intact).
+    Sharing a pair keeps the candidates of a long word to hundreds in a vocabulary of
+    75,000, not thousands (bench/search_beyond.py)."""
+    if len(word) < 3:
+        return set(word)
+    return {word[i : i + 2] for i in range(len(word) - 1)}
+
+
 async def closest_words(session: AsyncSession, word: str) -> list[tuple[int, str]]:
     """(edits, word) for the indexed words within ``most_edits`` of ``word``, closest first."""
     limit = most_edits(word)
     shortest, longest = max(2, len(word) - 1), len(word) + 1
-    near = await words_near(session, shortest, longest, set(word))
-    scored = ((jamo_distance(word, candidate, most=limit), candidate) for candidate in near)
+    near = await words_near(session, shortest, longest, _pieces(word))
+    spelled = len(jamo(word))
+    scored = (
+        (jamo_distance(word, candidate, most=limit), candidate)
+        for candidate in near
+        if abs(len(jamo(candidate)) - spelled) <= limit  # cheaper than the distance
+    )
     return sorted(
         ((edits, c) for edits, c in scored if 0 < edits <= limit),
         key=lambda item: (item[0], abs(len(item[1]) - len(word)), item[1]),

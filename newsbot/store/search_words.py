@@ -45,16 +45,16 @@ async def remember_words(session: AsyncSession, title_morphemes: Iterable[str]) 
 
 
 async def words_near(
-    session: AsyncSession, shortest: int, longest: int, syllables: Iterable[str]
+    session: AsyncSession, shortest: int, longest: int, pieces: Iterable[str]
 ) -> list[str]:
-    """Words of ``shortest``-``longest`` characters that contain one of ``syllables``: the
-    candidates for a typo, before their distance is measured."""
-    wanted = sorted(set(syllables))
+    """Words of ``shortest``-``longest`` characters that contain one of ``pieces`` (syllables
+    or syllable pairs): the candidates for a typo, before their distance is measured."""
+    wanted = sorted(set(pieces))
     if not wanted:
         return []
     condition = SearchWord.word.contains(wanted[0], autoescape=True)
-    for syllable in wanted[1:]:
-        condition |= SearchWord.word.contains(syllable, autoescape=True)
+    for piece in wanted[1:]:
+        condition |= SearchWord.word.contains(piece, autoescape=True)
     query = (
         select(SearchWord.word)
         .where(SearchWord.length.between(shortest, longest), condition)
