@@ -107,6 +107,7 @@ async def index_articles(
         rows = documents(analyzer, articles[start : start + BATCH])
         if not rows:
             continue
+        await remember_words(session, (str(row["title_mo"]) for row in rows))
         if postgres:
             statement = pg_insert(_PG_DOCS).values([{**row, "tsv": _tsvector(row)} for row in rows])
             columns: tuple[str, ...] = ("revision", *_TEXT_COLUMNS, "tsv")
@@ -117,7 +118,6 @@ async def index_articles(
         await session.execute(
             statement.on_conflict_do_update(index_elements=["article_id"], set_=updates)
         )
-        await remember_words(session, (str(row["title_mo"]) for row in rows))
 
 
 async def unindexed_count(session: AsyncSession) -> int:
