@@ -1,23 +1,35 @@
 """Reader commands: /search, /top and /latest, for any platform.
 
 Each takes a parsed Command and returns a Reply; search pages come back as ButtonPress tokens
-(``sr:<query id>:<page>``) that fit Telegram's 64 bytes whatever the query.
+(``sr:<query id>:<page>:<order><period>``, see ``handlers.search_options``) that fit
+Telegram's 64 bytes whatever the query. A search that finds little offers close words
+("이것을 찾으셨나요?") as buttons that run them; the typed query is never replaced.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.context import HandlerContext
+from handlers.search_options import (
+    PERIOD_BUTTONS,
+    BadToken,
+    Page,
+    describe,
+    period_code,
+    read_token,
+)
 from newsbot.conversation import ArticleCard, Button, ButtonPress, Command, Reply, base36
 from newsbot.i18n import t
 from newsbot.ranking import Window, latest_articles, top_articles
-from newsbot.search.engine import Hit, search
+from newsbot.search.engine import Hit, SearchResult, search
+from newsbot.search.filters import Sort, is_filter
 from newsbot.search.saved import save_query, saved_query
+from newsbot.search.suggest import suggest
 from newsbot.store.models import Article, SavedQuery
 
 PAGE_SIZE = 5
@@ -59,63 +71,151 @@ class ReaderHandlers:
         async with self.context.sessions() as session:
             saved = await save_query(session, query, now=self.context.clock.now())
             await session.commit()
-            return await self._search_page(session, saved, 1, command.locale, edit=False)
+            return await self._search_page(session, saved, Page(saved.id, 1), command.locale)
 
     async def press_page(self, press: ButtonPress) -> Reply:
-        """A search's paging button: ``sr:<query id, base 36>:<page>``."""
-        rest = press.token.partition(":")[2]
-        ident, _, page = rest.partition(":")
+        """A search's button (a page, an order, a period, a suggestion):
+        ``sr:<query id, base 36>:<page>:<order><period>``."""
         try:
-            query_id, number = int(ident, 36), max(1, int(page))
-        except ValueError:
-            query_id, number = 0, 1
-        if not 0 < query_id < 2**31:  # not a token we could have made
+            page = read_token(press.token)
+        except BadToken:  # not a token we could have made
             return Reply(header=t(press.locale, "search.expired"), edit=True)
         async with self.context.sessions() as session:
-            saved = await saved_query(session, query_id)
+            saved = await saved_query(session, page.query_id)
             if saved is None:
                 return Reply(header=t(press.locale, "search.expired"), edit=True)
-            return await self._search_page(session, saved, number, press.locale, edit=True)
+            return await self._search_page(session, saved, page, press.locale, edit=True)
 
     async def _search_page(
-        self, session: AsyncSession, saved: SavedQuery, page: int, locale: str, *, edit: bool
+        self,
+        session: AsyncSession,
+        saved: SavedQuery,
+        page: Page,
+        locale: str,
+        *,
+        edit: bool = False,
     ) -> Reply:
+        now = self.context.clock.now()
         result = await search(
             session,
             self.context.analyzer,
             saved.text,
-            now=self.context.clock.now(),
+            now=now,
             limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
+            offset=(page.number - 1) * PAGE_SIZE,
             section=saved.section,
+            period=page.period_choice,
+            sort=page.sort_choice,
+            zone=self.zone,
         )
-        shown = _short(saved.text)
+        if result.query.bad_filter:
+            return Reply(
+                header=t(locale, "search.bad_filter", value=_short(result.query.bad_filter)),
+                edit=edit,
+            )
+        shown = _short(" ".join(w for w in saved.text.split() if not is_filter(w)))
+        filtered = result.query.period is not None or result.sort is Sort.NEWEST
+        described = describe(locale, result.query.period, result.sort) if filtered else ""
+        suggestions = (
+            await self._suggestions(session, saved, page, result, locale)
+            if page.number == 1
+            else ()
+        )
+        hint = t(locale, "search.did_you_mean") if suggestions else ""
+        sorts, periods = self._option_buttons(saved, page, result, locale)
         if not result.total:
             return Reply(
                 header=t(locale, "search.nothing", query=shown),
-                notice=t(locale, "search.try"),
+                notice="\n".join(filter(None, (described, hint or t(locale, "search.try")))),
+                # Nothing to order; a period to widen, if one narrowed the search.
+                buttons=(*(periods if result.query.period else ()), *suggestions),
                 edit=edit,
             )
         pages = -(-result.total // PAGE_SIZE)
-        page = min(page, pages)
         if not result.hits:  # a stale button past the last page
-            return await self._search_page(session, saved, pages, locale, edit=edit)
-        buttons = []
-        token = f"sr:{base36(saved.id)}"
-        if page > 1:
-            buttons.append(Button(t(locale, "button.previous"), f"{token}:{page - 1}"))
-        if page < pages:
-            buttons.append(Button(t(locale, "button.next"), f"{token}:{page + 1}"))
-        first_rank = (page - 1) * PAGE_SIZE + 1
+            return await self._search_page(
+                session, saved, replace(page, number=pages), locale, edit=edit
+            )
+        paging = []
+        ident = base36(saved.id)
+        if page.number > 1:
+            previous = replace(page, number=page.number - 1)
+            paging.append(Button(t(locale, "button.previous"), previous.token("sr", ident)))
+        if page.number < pages:
+            following = replace(page, number=page.number + 1)
+            paging.append(Button(t(locale, "button.next"), following.token("sr", ident)))
+        first_rank = (page.number - 1) * PAGE_SIZE + 1
+        fell_back = t(locale, "search.fell_back") if result.fell_back else ""
         return Reply(
             header=t(
-                locale, "search.header", query=shown, total=result.total, page=page, pages=pages
+                locale,
+                "search.header",
+                query=shown,
+                total=result.total,
+                page=page.number,
+                pages=pages,
             ),
-            notice=t(locale, "search.fell_back") if result.fell_back else "",
+            notice="\n".join(filter(None, (described, fell_back, hint))),
             cards=tuple(self._hit_card(hit, first_rank + n) for n, hit in enumerate(result.hits)),
-            buttons=tuple(buttons),
+            buttons=(*paging, *sorts, *periods, *suggestions),
             edit=edit,
         )
+
+    def _option_buttons(
+        self, saved: SavedQuery, page: Page, result: SearchResult, locale: str
+    ) -> tuple[tuple[Button, ...], tuple[Button, ...]]:
+        """Order (관련도순/최신순) and period (전체/1주/1개월) buttons, the current ones ticked;
+        each keeps the query and the other choice, and goes back to the first page."""
+        ident = base36(saved.id)
+        current = period_code(result.query.period)
+        period = page.period  # a typed period stays in the query's text
+        sort = "n" if result.sort is Sort.NEWEST else "r"
+
+        def ticked(label: str, on: bool) -> str:
+            return t(locale, "button.active", label=label) if on else label
+
+        sorts = tuple(
+            Button(
+                ticked(t(locale, key), code == sort),
+                Page(saved.id, 1, code, period).token("sr", ident),
+                row=1,
+            )
+            for code, key in (("r", "button.sort_relevance"), ("n", "button.sort_newest"))
+        )
+        periods = tuple(
+            Button(
+                ticked(t(locale, key), code == current),
+                Page(saved.id, 1, sort, code).token("sr", ident),
+                row=2,
+            )
+            for code, key, _ in PERIOD_BUTTONS
+        )
+        return sorts, periods
+
+    async def _suggestions(
+        self,
+        session: AsyncSession,
+        saved: SavedQuery,
+        page: Page,
+        result: SearchResult,
+        locale: str,
+    ) -> tuple[Button, ...]:
+        """ "이것을 찾으셨나요?" buttons: each runs a close search, saved like a typed one."""
+        now = self.context.clock.now()
+        found = await suggest(
+            session, self.context.analyzer, saved.text, result, now=now, zone=self.zone
+        )
+        buttons = []
+        for n, suggestion in enumerate(found):
+            other = await save_query(session, suggestion.text, now=now)
+            other.section = saved.section
+            await session.flush()
+            token = replace(page, query_id=other.id, number=1).token("sr", base36(other.id))
+            label = t(locale, "button.suggestion", word=_short(suggestion.text, 30))
+            buttons.append(Button(label, token, row=3 + n))
+        if buttons:
+            await session.commit()
+        return tuple(buttons)
 
     def _hit_card(self, hit: Hit, rank: int) -> ArticleCard:
         return ArticleCard(

@@ -12,8 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from newsbot.app import App
 from newsbot.cli.output import article_json, articles_table, console, is_terminal, print_json
 from newsbot.cli.root import run_with_app, settings_of
+from newsbot.cli.search_aliases import aliases_group
 from newsbot.ranking import Window, top_articles
 from newsbot.search.engine import SearchResult, search
+from newsbot.search.suggest import Suggestion, suggest
 from newsbot.store.search_index import reindex
 from newsbot.text.analyzer import default_analyzer
 
@@ -35,6 +37,7 @@ def search_group() -> None:
     newsbot search QUERY... [--limit N] [--section S] [--json]
     newsbot search --queries FILE [--limit N]   one JSON line per query
     newsbot search reindex                      rebuild the index
+    newsbot search aliases add|remove|list|import   words that find each other
 
     \b
     Query syntax:
@@ -42,7 +45,12 @@ def search_group() -> None:
       "성남시 드론"      the words side by side
       -축제              without this word
       section:행정       only this section (also 섹션:행정)
+      기간:7일           published in the last 7 days (기간:1개월, since:2026-11-01)
+      최신순             newest first (sort:newest)
     """
+
+
+search_group.add_command(aliases_group)
 
 
 def _result_json(result: SearchResult, app: App) -> list[dict[str, Any]]:
@@ -87,7 +95,13 @@ def query_command(
     async def one(app: App, query: str) -> SearchResult:
         async with app.sessions() as session:
             return await search(
-                session, analyzer, query, now=app.clock.now(), limit=limit, section=section
+                session,
+                analyzer,
+                query,
+                now=app.clock.now(),
+                limit=limit,
+                section=section,
+                zone=app.settings.zone,
             )
 
     if queries is not None:
@@ -107,14 +121,27 @@ def query_command(
         run_with_app(ctx, batch)
         return
 
-    async def single(app: App) -> tuple[SearchResult, list[dict[str, Any]]]:
+    async def single(app: App) -> tuple[SearchResult, list[dict[str, Any]], list[Suggestion]]:
         result = await one(app, text)
-        return result, _result_json(result, app)
+        async with app.sessions() as session:
+            offered = await suggest(
+                session, analyzer, text, result, now=app.clock.now(), zone=app.settings.zone
+            )
+        return result, _result_json(result, app), offered
 
-    result, rows = run_with_app(ctx, single)
+    result, rows, offered = run_with_app(ctx, single)
+    if result.query.bad_filter:
+        raise click.UsageError(
+            f"{result.query.bad_filter!r} is not a period or an order "
+            "(e.g. 기간:7일, 기간:1개월, since:2026-11-01, 최신순)",
+            ctx=ctx.parent,
+        )
     if as_json:
         print_json(rows)
         return
+    if offered:  # a hint, on stderr: what a script reads from stdout stays the results
+        hint = ", ".join(f"{s.text} ({s.found} found)" for s in offered)
+        click.echo(f"did you mean: {hint}", err=True)
     if not result.hits:
         click.echo("nothing found" if not result.query.empty else "nothing to search for")
         return

@@ -52,12 +52,15 @@ class Phrase:
 
 
 def phrases(query: ParsedQuery) -> list[Phrase]:
-    """The query's phrases in FTS5's order (``fts5_expression``): per word its bigram phrase,
-    then each morpheme. Excluded words' phrases never occur in a match, so they are left out."""
+    """The query's phrases in FTS5's order (``fts5_expression``): per word, and then per alias
+    of it, its bigram phrase, then each morpheme. Excluded words' phrases never occur in a
+    match, so they are left out. ``term`` numbers each spelling apart: an alias's morphemes
+    count together among themselves, as in FTS5's expression."""
     found: list[Phrase] = []
-    for index, term in enumerate(query.terms):
-        found.append(Phrase("b", term.bigrams, index, together=False))
-        found.extend(Phrase("m", (m,), index, together=True) for m in term.morphemes)
+    spellings = (s for term in query.terms for s in (term, *term.alternatives))
+    for index, spelling in enumerate(spellings):
+        found.append(Phrase("b", spelling.bigrams, index, together=False))
+        found.extend(Phrase("m", (m,), index, together=True) for m in spelling.morphemes)
     return found
 
 

@@ -9,6 +9,11 @@ A broad query (at least BROAD_MATCHES matches, like a common word in a big archi
 scored match by match: both scorers read every match first, which grows with the archive.
 It is ranked the way a news desk would read it: articles with the words in the title or lead
 first, then the others, newest first within each (score 2.0 and 1.0 before the boost).
+
+Filters narrow the candidates in SQL, on both stores: a section, and a period (the reader's
+``기간:7일``; ``published_at >= since``). Sorted newest first, matches are not scored at all:
+the newest matches are ordered by publication time. A newsroom's aliases widen each word
+into an OR group before the expression is written (``newsbot.search.aliases``).
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from newsbot.search.aliases import aliases_of
 from newsbot.search.bm25 import bm25_scores
+from newsbot.search.filters import Period, Sort
 from newsbot.search.query import (
     Mode,
     ParsedQuery,
@@ -28,8 +36,10 @@ from newsbot.search.query import (
     parse_query,
     tsquery_expression,
     tsquery_loose,
+    with_aliases,
 )
 from newsbot.search.snippet import Marked, find_marks, make_snippet
+from newsbot.store.base import UTCDateTime
 from newsbot.store.models import Article
 from newsbot.text.analyzer import Analyzer, strip_controls
 
@@ -43,6 +53,7 @@ BROAD_OTHER_SCORE = 1.0
 BM25_WEIGHTS = (4.0, 8.0, 2.0, 4.0, 1.0, 1.0)
 RECENCY_BOOST = 0.2  # at most +20 % for an article published now
 RECENCY_HALF_LIFE_DAYS = 14.0
+SEOUL = ZoneInfo("Asia/Seoul")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +70,11 @@ class SearchResult:
     mode: Mode = Mode.ALL
     hits: list[Hit] = field(default_factory=list)
     total: int = 0  # matches found (at most CANDIDATES)
+    since: datetime | None = None  # the period's start, as applied
+
+    @property
+    def sort(self) -> Sort:
+        return self.query.sort or Sort.RELEVANCE
 
     @property
     def fell_back(self) -> bool:
@@ -71,18 +87,32 @@ def _boost(score: float, published: datetime, now: datetime) -> float:
 
 
 def _section_sql(query: ParsedQuery, key: str) -> tuple[str, str]:
-    # The articles table is joined only to filter by section: without a filter the join
-    # costs about as much as the ranking (measured on 100k articles).
-    if not query.section:
+    # The articles table is joined only to filter by section or period: without a filter
+    # the join costs about as much as the ranking (measured on 100k articles).
+    filters = (" AND a.section = :section" if query.section else "") + (
+        " AND a.published_at >= :since" if query.since else ""
+    )
+    if not filters:
         return "", ""
-    return f" JOIN articles a ON a.id = {key}", " AND a.section = :section"
+    return f" JOIN articles a ON a.id = {key}", filters
 
 
 def _params(query: ParsedQuery, expression: str, limit: int) -> dict[str, object]:
     params: dict[str, object] = {"expression": expression, "limit": limit}
     if query.section:
         params["section"] = query.section
+    if query.since:
+        params["since"] = query.since
     return params
+
+
+def _bound(sql: TextClause, params: dict[str, object]) -> TextClause:
+    """The statement with its limit bound, and the period's start as a UTC datetime the
+    way each store keeps ``published_at`` (naive UTC text on SQLite)."""
+    sql = sql.bindparams(bindparam("limit"))
+    if "since" in params:
+        sql = sql.bindparams(bindparam("since", type_=UTCDateTime()))
+    return sql
 
 
 def _postgres(session: AsyncSession) -> bool:
@@ -101,7 +131,7 @@ async def _sqlite_newest(
         "ORDER BY f.rowid DESC LIMIT :limit"
     )
     params = _params(query, expression, limit) | {"from_id": from_id}
-    return list((await session.scalars(sql.bindparams(bindparam("limit")), params)).all())
+    return list((await session.scalars(_bound(sql, params), params)).all())
 
 
 async def _postgres_newest(
@@ -125,7 +155,7 @@ async def _postgres_newest(
         "exact": tsquery_expression(query, mode),
         "headline": tsquery_expression(query, mode, headline_only=True),
     }
-    rows = await session.execute(sql.bindparams(bindparam("limit")), params)
+    rows = await session.execute(_bound(sql, params), params)
     return [(int(ident), bool(hit), bool(head)) for ident, hit, head in rows]
 
 
@@ -146,7 +176,7 @@ async def _scored(
         "ORDER BY bm25(search_fts, " + weights + ") LIMIT :limit"
     )
     params = _params(query, fts5_expression(query, mode), CANDIDATES)
-    rows = await session.execute(sql.bindparams(bindparam("limit")), params)
+    rows = await session.execute(_bound(sql, params), params)
     return [(int(ident), float(score)) for ident, score in rows]
 
 
@@ -181,6 +211,8 @@ async def _candidates(
                 CANDIDATES,
                 from_id=newest[-1],
             )
+    if query.sort is Sort.NEWEST:
+        return [(ident, BROAD_OTHER_SCORE) for ident in newest]  # ordered by date in search
     if not broad:
         return await _scored(session, query, mode, newest) if newest else []
     # Broad: scoring would first read every match of every word (FTS5 for bm25's
@@ -201,14 +233,31 @@ async def search(
     limit: int = 5,
     offset: int = 0,
     section: str | None = None,
+    period: Period | None = None,
+    sort: Sort | None = None,
+    zone: ZoneInfo = SEOUL,
 ) -> SearchResult:
-    """Search the store. Never raises for what a reader typed: bad input finds nothing."""
+    """Search the store. Never raises for what a reader typed: bad input finds nothing (and
+    a period that makes no sense is named in ``result.query.bad_filter``).
+
+    ``period`` and ``sort``, when given, replace what the query text says (a button's
+    choice); ``zone`` is where a date such as ``이후:2026-11-01`` starts.
+    """
     query = parse_query(text_query, analyzer)
     if section:
         query.section = section.strip() or None
+    query.period = period or query.period
+    query.sort = sort or query.sort
     result = SearchResult(query=query)
-    if query.empty or (query.section and strip_controls(query.section) != query.section):
+    if query.empty or query.bad_filter:
+        return result
+    if query.section and strip_controls(query.section) != query.section:
         return result  # no section has control characters in its name
+    query.since = result.since = query.period.start(now, zone) if query.period else None
+    if query.words:
+        aliases = await aliases_of(session, query.words)
+        if aliases:
+            query = result.query = with_aliases(query, aliases, analyzer)
     found = await _candidates(session, query, Mode.ALL)
     if not found and len(query.terms) > 1:
         result.mode = Mode.ANY
@@ -223,11 +272,12 @@ async def search(
         )
     )
     published = {ident: when for ident, when in rows}
+    newest = query.sort is Sort.NEWEST
     ranked = sorted(
         ((i, _boost(s, published[i], now), published[i]) for i, s in found if i in published),
-        key=lambda item: (item[1], item[2]),
+        key=lambda item: (item[2], item[0]) if newest else (item[1], item[2]),
         reverse=True,
-    )
+    )[:CANDIDATES]
     result.total = len(ranked)
     page = ranked[offset : offset + limit]
     articles = {

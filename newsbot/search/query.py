@@ -6,6 +6,10 @@ Syntax (documented in the README and in /help):
     "성남시 드론"         the words next to each other, in this order
     -축제                 without this word
     section:행정 / 섹션:행정 / 분야:행정   only this section
+    기간:7일 / 이후:2026-11-01 / 최신순     a period and an order (``newsbot.search.filters``)
+
+A newsroom's aliases (``AI`` = ``인공지능``) widen a word into an OR group after parsing
+(``with_aliases``), on both stores alike.
 
 User text never reaches FTS5 or tsquery syntax: a query is cut into words, each word is
 analysed into Hangul bigrams and morphemes, and only those tokens (letters and digits, every
@@ -17,8 +21,10 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
+from newsbot.search.filters import BadFilter, Period, Sort, read_filter
 from newsbot.store.search_index import BIGRAM_LABELS, HEADLINE_BIGRAM_LABEL, MORPHEME_LABELS
 from newsbot.text.analyzer import Analyzer, QueryWord, bigrams
 
@@ -43,6 +49,8 @@ class Term:
     bigrams: tuple[str, ...]  # must appear in this order, next to each other
     morphemes: tuple[str, ...] = ()  # or: all of these morphemes
     highlight: tuple[str, ...] = ()  # strings to mark in snippets
+    word: str = ""  # the word as read (folded, particles cut); "" for a quoted phrase
+    alternatives: tuple[Term, ...] = ()  # the word's aliases: any of them will do
 
 
 @dataclass(slots=True)
@@ -50,13 +58,22 @@ class ParsedQuery:
     terms: list[Term] = field(default_factory=list)
     excluded: list[Term] = field(default_factory=list)
     section: str | None = None
+    period: Period | None = None  # None: no period typed
+    sort: Sort | None = None  # None: none typed (relevance)
+    bad_filter: str | None = None  # a period or order word that made no sense, as typed
+    since: datetime | None = None  # the period's start, once search has worked it out
 
     @property
     def empty(self) -> bool:
         return not self.terms
 
+    @property
+    def words(self) -> list[str]:
+        """The searched and excluded words, for alias look-ups and suggestions."""
+        return [t.word for t in (*self.terms, *self.excluded) if t.word]
+
     def highlights(self) -> list[str]:
-        return [h for term in self.terms for h in term.highlight]
+        return [h for term in self.terms for t in (term, *term.alternatives) for h in t.highlight]
 
 
 def _word_term(word: QueryWord) -> Term | None:
@@ -64,7 +81,18 @@ def _word_term(word: QueryWord) -> Term | None:
     if not grams:
         return None
     marks = {word.text, *(m for m in word.morphemes if len(m) > 1)}
-    return Term(bigrams=grams, morphemes=word.morphemes, highlight=tuple(sorted(marks, key=len)))
+    return Term(
+        bigrams=grams,
+        morphemes=word.morphemes,
+        highlight=tuple(sorted(marks, key=len)),
+        word=word.text,
+    )
+
+
+def _phrase_term(phrase: str) -> Term | None:
+    grams = tuple(bigrams(phrase))
+    words = [w for w in phrase.split() if w]
+    return Term(bigrams=grams, highlight=(" ".join(words).lower(),)) if grams else None
 
 
 def parse_query(text: str, analyzer: Analyzer) -> ParsedQuery:
@@ -75,20 +103,53 @@ def parse_query(text: str, analyzer: Analyzer) -> ParsedQuery:
             if section := _SECTION.match(word):
                 parsed.section = section.group(1).strip() or None
                 continue
+            try:
+                setting = read_filter(word)
+            except BadFilter:
+                parsed.bad_filter = parsed.bad_filter or word
+                continue
+            if setting is not None:
+                parsed.period = setting.period or parsed.period
+                parsed.sort = setting.sort or parsed.sort
+                continue
             negative = "-" if word.startswith("-") and len(word) > 1 else ""
             word = word[1:] if negative else word
             analysed = analyzer.query_word(word)
             term = _word_term(analysed) if analysed else None
         else:
-            grams = tuple(bigrams(phrase or ""))
-            words = [w for w in (phrase or "").split() if w]
-            term = Term(bigrams=grams, highlight=(" ".join(words).lower(),)) if grams else None
+            term = _phrase_term(phrase or "")
         if term is None:
             continue
         target = parsed.excluded if negative else parsed.terms
         if len(parsed.terms) + len(parsed.excluded) < MAX_TERMS:
             target.append(term)
     return parsed
+
+
+def alias_term(alias: str, analyzer: Analyzer) -> Term | None:
+    """An alias as a query term: one word read like a typed word, several as a phrase."""
+    if " " in alias.strip():
+        return _phrase_term(alias)
+    analysed = analyzer.query_word(alias)
+    return _word_term(analysed) if analysed else None
+
+
+def with_aliases(
+    query: ParsedQuery, aliases: dict[str, list[str]], analyzer: Analyzer
+) -> ParsedQuery:
+    """The query with each word's aliases as alternatives (``aliases``: word → its aliases,
+    as ``newsbot.search.aliases.aliases_of`` reads them from the store)."""
+
+    def widen(term: Term) -> Term:
+        found = (alias_term(a, analyzer) for a in aliases.get(term.word, ()))
+        extra = tuple(t for t in found if t is not None and t.bigrams != term.bigrams)
+        return replace(term, alternatives=extra) if extra else term
+
+    return replace(
+        query,
+        terms=[widen(t) for t in query.terms],
+        excluded=[widen(t) for t in query.excluded],
+    )
 
 
 # --- SQLite FTS5 -----------------------------------------------------------------------------
@@ -99,6 +160,12 @@ def _quoted(token: str) -> str:
 
 
 def _fts_term(term: Term) -> str:
+    if term.alternatives:
+        return "(" + " OR ".join(_fts_one(t) for t in (term, *term.alternatives)) + ")"
+    return _fts_one(term)
+
+
+def _fts_one(term: Term) -> str:
     phrase = "{" + " ".join(BG_COLUMNS) + "} : " + _quoted(" ".join(term.bigrams))
     if not term.morphemes:
         return phrase
@@ -131,6 +198,13 @@ def _lexeme(token: str) -> str:
 
 
 def _ts_term(term: Term, *, headline_only: bool = False) -> str:
+    if term.alternatives:
+        group = (_ts_one(t, headline_only=headline_only) for t in (term, *term.alternatives))
+        return "(" + " | ".join(group) + ")"
+    return _ts_one(term, headline_only=headline_only)
+
+
+def _ts_one(term: Term, *, headline_only: bool = False) -> str:
     # As FTS5's column filter does: "야간 개방" must not match the morphemes 야간 개방 of 야간개방.
     # (One bigram needs no label: its morpheme twin is in the bigrams too.)
     label = ":" + HEADLINE_BIGRAM_LABEL if headline_only else ""
@@ -144,6 +218,12 @@ def _ts_term(term: Term, *, headline_only: bool = False) -> str:
 
 
 def _ts_loose_term(term: Term) -> str:
+    if term.alternatives:
+        return "(" + " | ".join(_ts_loose_one(t) for t in (term, *term.alternatives)) + ")"
+    return _ts_loose_one(term)
+
+
+def _ts_loose_one(term: Term) -> str:
     grams = " & ".join(_lexeme(b) for b in term.bigrams)
     if not term.morphemes:
         return f"({grams})"

@@ -209,3 +209,35 @@ class SavedQuery(Base):
     text: Mapped[str] = mapped_column(Text)
     section: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SearchAlias(Base):
+    """Two words the newsroom says mean the same to a reader (``ai`` and ``인공지능``).
+
+    Symmetric: a search for either finds both, so each pair is stored once, its two words
+    folded (NFKC, lower case) and in sorted order. One hop only: ``a = b`` and ``b = c`` do
+    not make ``a = c``, so one careless entry cannot chain a word to everything.
+    """
+
+    __tablename__ = "search_aliases"
+    __table_args__ = (
+        UniqueConstraint("word", "alias"),
+        Index("ix_search_aliases_alias", "alias"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    word: Mapped[str] = mapped_column(String(100))
+    alias: Mapped[str] = mapped_column(String(100))
+
+
+class SearchWord(Base):
+    """A word some article's title was analysed into: what typo suggestions choose from.
+
+    Written as articles are indexed, never pruned: a word whose articles are gone is still
+    checked against the index before it is suggested.
+    """
+
+    __tablename__ = "search_words"
+
+    word: Mapped[str] = mapped_column(String(100), primary_key=True)
+    length: Mapped[int] = mapped_column(Integer, index=True)  # in characters

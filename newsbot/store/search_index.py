@@ -28,6 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.store.models import Article, SearchDoc
+from newsbot.store.search_words import remember_words
 from newsbot.text.analyzer import Analyzer
 
 BATCH = 200
@@ -98,6 +99,7 @@ async def index_articles(
         rows = await asyncio.to_thread(_documents, analyzer, texts)
         if not rows:
             continue
+        await remember_words(session, (str(row["title_mo"]) for row in rows))
         if postgres:
             await session.execute(_PG_UPSERT, rows)
             continue

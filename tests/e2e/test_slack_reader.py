@@ -313,6 +313,25 @@ async def test_top_and_search_answer_only_the_asker_and_search_pages_in_place(
     assert "\n6. " in texts(page_two["blocks"])
 
 
+async def test_slack_search_gets_the_period_order_and_suggestion_buttons_too(
+    slack: Running,
+) -> None:
+    week = await slack.slash("검색 드론 기간:7일", user=MEMBER)
+    assert "최근 7일 · 관련도순" in texts(week["blocks"])
+
+    url = await slack.press(button(week["blocks"], "최신순"), user=MEMBER)
+    newest = (await slack.fake.wait_for(lambda f: f.responses_to(url)))[0]
+    typo = await slack.slash("검색 드로", user=MEMBER)
+    url = await slack.press(button(typo["blocks"], "🔎 드론"), user=MEMBER)
+    drones = (await slack.fake.wait_for(lambda f: f.responses_to(url)))[0]
+
+    assert newest["replace_original"] is True
+    assert "최근 7일 · 최신순" in texts(newest["blocks"])
+    assert button(newest["blocks"], "✓ 최신순") and button(newest["blocks"], "✓ 1주")
+    assert "이것을 찾으셨나요?" in texts(typo["blocks"])
+    assert drones["blocks"][0]["text"]["text"].startswith("‘드론’ 검색 결과 ")
+
+
 async def test_an_english_speaking_reader_searches_in_english(slack: Running) -> None:
     slack.fake.users["U0ENGLISH"] = {"locale": "en-US"}
     found = await slack.slash("search 성남시", user="U0ENGLISH")

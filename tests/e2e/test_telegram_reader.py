@@ -250,6 +250,8 @@ async def test_search_pages_through_results_by_editing_one_message(bot: Running)
     assert [label for label, _ in bot.fake.buttons(READER, first["message_id"])] == [
         "◀ 이전",
         "다음 ▶",
+        *("✓ 관련도순", "최신순"),  # the order and period rows, as on every search
+        *("✓ 전체", "1주", "1개월"),
     ]
 
 

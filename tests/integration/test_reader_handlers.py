@@ -36,6 +36,11 @@ async def reader(app: App, clock: FixedClock) -> AsyncIterator[Router]:
     yield build_router(HandlerContext(app.sessions, default_analyzer(), clock, app.settings.zone))
 
 
+def paging(reply: Reply) -> list[str]:
+    """The labels of a search reply's paging buttons (its first row)."""
+    return [b.label for b in reply.buttons if b.row == 0]
+
+
 def command(name: str, *args: str, locale: str = "ko") -> Command:
     return Command(platform="test", chat_id="c1", user_id="u1", name=name, args=args, locale=locale)
 
@@ -56,14 +61,14 @@ async def test_search_answers_with_numbered_cards_and_marked_words(
 
 async def test_search_pages_through_results_with_small_tokens(reader: Router) -> None:
     first = await reader.command(command("search", "성남시"))
-    assert first is not None and [b.label for b in first.buttons] == ["다음 ▶"]
+    assert first is not None and paging(first) == ["다음 ▶"]
 
     second = await reader.press(ButtonPress("test", "c1", "u1", first.buttons[0].token))
 
     assert second is not None and second.edit
     assert second.cards[0].rank == PAGE_SIZE + 1
     assert {c.url for c in first.cards}.isdisjoint({c.url for c in second.cards})
-    assert second.buttons[0].label == "◀ 이전"
+    assert paging(second) == ["◀ 이전", "다음 ▶"]
     for button in (*first.buttons, *second.buttons):
         assert len(button.token.encode()) <= MAX_TOKEN_BYTES
 
@@ -104,6 +109,19 @@ async def test_nothing_found_is_a_short_answer(reader: Router) -> None:
     assert reply is not None
     assert reply.header == "‘존재하지않는단어’에 대한 기사를 찾지 못했습니다."
     assert reply.cards == () and reply.buttons == ()
+
+
+async def test_a_period_that_finds_nothing_offers_to_widen_it(reader: Router) -> None:
+    today = await reader.command(command("search", "드론", "기간:오늘"))
+    assert today is not None and today.header.startswith("‘드론’에 대한 기사를 찾지")
+    assert today.notice.startswith("오늘 · 관련도순\n")
+    assert [b.label for b in today.buttons] == ["전체", "1주", "1개월"]
+
+    widened = await reader.press(ButtonPress("test", "c1", "u1", today.buttons[0].token))
+
+    assert widened is not None and widened.edit and widened.cards
+    assert widened.notice == "전체 기간 · 관련도순"
+    assert "✓ 전체" in [b.label for b in widened.buttons]
 
 
 async def test_search_says_when_it_fell_back_to_any_word(reader: Router) -> None:

@@ -36,6 +36,15 @@ QUERIES = {
         terms=[Term(bigrams=("드론",), morphemes=("드론",)), Term(bigrams=("택배",))]
     ),
     "a repeated token": ParsedQuery(terms=[Term(bigrams=("하하", "하하"))]),
+    "a word and its alias": ParsedQuery(
+        terms=[
+            Term(
+                bigrams=("ai",),
+                morphemes=("ai",),
+                alternatives=(Term(bigrams=("드론",), morphemes=("드론", "택배")),),
+            )
+        ]
+    ),
     "an exclusion": ParsedQuery(
         terms=[Term(bigrams=("드론",))], excluded=[Term(bigrams=("택배",))]
     ),
