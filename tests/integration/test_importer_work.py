@@ -44,6 +44,9 @@ class RecordingSource:
         self.threads.add(threading.get_ident())
         return [[] for _ in texts]
 
+    def particle_reading(self, word: str) -> str | None:
+        return None
+
 
 async def test_records_are_drafted_and_indexed_off_the_event_loops_thread(
     app: App, monkeypatch: pytest.MonkeyPatch
