@@ -117,6 +117,15 @@ _PARTICLES = (
 
 
 @dataclass(frozen=True, slots=True)
+class SecondReading:
+    """How else a query word Kiwi read as one noun may be meant: that noun without a
+    particle, or several nouns (a compound typed without its space)."""
+
+    noun: str | None = None
+    parts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Morpheme:
     form: str  # folded
     start: int  # offset in the analysed text
@@ -129,9 +138,9 @@ class MorphemeSource(Protocol):
 
     def morphemes(self, texts: Sequence[str]) -> list[list[Morpheme]]: ...
 
-    def particle_reading(self, word: str) -> str | None:
-        """The noun of ``word`` read as noun + particle, when that reading is nearly as
-        likely as the one found (see KiwiMorphemes); None otherwise."""
+    def second_reading(self, word: str) -> SecondReading | None:
+        """Another reading of a word read as one noun, when it is nearly as likely (see
+        KiwiMorphemes.second_reading); None otherwise."""
         ...
 
 
@@ -194,12 +203,16 @@ class KiwiMorphemes:
             for tokens in results
         ]
 
-    def particle_reading(self, word: str) -> str | None:
-        """A name Kiwi does not know, with a particle on it, is read as one noun
-        (미추홀구의 → 미추홀구의/NNG) while its noun + particle reading comes close behind
-        (미추홀구 + 의: 1.9 apart in log score); a word Kiwi knows keeps a wide margin
-        (고양이 over 고양 + 이: 4.7; 어린이 6.3; 호랑이 6.6). Within PARTICLE_MARGIN the
-        noun is offered beside the word, so the search finds the name either way."""
+    def second_reading(self, word: str) -> SecondReading | None:
+        """Kiwi reads a name or compound it does not know as one noun, and the reading a
+        reader meant comes close behind; a word Kiwi knows keeps a wide margin (log scores):
+
+        - a particle on it: 미추홀구의 as one noun, 미추홀구 + 의 1.9 behind (고양이 over
+          고양 + 이: 4.7; 어린이 6.3; 호랑이 6.6);
+        - a compound typed without its space: 자율주행셔틀 as one noun, 자율 + 주행 + 셔틀
+          0.7 behind (articles write 자율주행 셔틀).
+
+        Within PARTICLE_MARGIN that reading is searched too."""
         kiwi = self._load()
         if kiwi is None:
             return None
@@ -211,14 +224,14 @@ class KiwiMorphemes:
         for tokens, score in readings[1:]:
             if best - score > PARTICLE_MARGIN:
                 break
-            if (
-                len(tokens) == 2
-                and tokens[0].tag in ("NNG", "NNP")
-                and tokens[1].tag.startswith("J")
-                and tokens[0].start == 0
-                and len(tokens[0].form) >= 2
-            ):
-                return fold(str(tokens[0].form))
+            nouns = [t for t in tokens if t.tag in ("NNG", "NNP")]
+            if not nouns or tokens[0].start != 0:
+                continue
+            if len(tokens) == 2 and len(nouns) == 1 and tokens[1].tag.startswith("J"):
+                if len(tokens[0].form) >= 2:
+                    return SecondReading(noun=fold(str(tokens[0].form)))
+            elif len(nouns) == len(tokens) > 1:
+                return SecondReading(parts=tuple(fold(str(t.form)) for t in tokens))
         return None
 
 
@@ -230,7 +243,7 @@ class NoMorphemes:
     def morphemes(self, texts: Sequence[str]) -> list[list[Morpheme]]:
         return [[] for _ in texts]
 
-    def particle_reading(self, word: str) -> str | None:
+    def second_reading(self, word: str) -> SecondReading | None:
         return None  # without Kiwi, query_word cuts particles by list already
 
 
@@ -282,10 +295,15 @@ class Analyzer:
             # noun; keep it in the bigram phrase and let only that phrase match.
             return QueryWord(text=fold(word[kept[0].start : counter.end()]), morphemes=(), raw=raw)
         text = fold(word[kept[0].start : end])
+        morphemes = tuple(m.form for m in kept)
         noun = None
         if len(kept) == 1 and kept[0].start == 0 and end == len(word):
-            noun = self.source.particle_reading(word)  # 미추홀구의: also 미추홀구
-        return QueryWord(text=text, morphemes=tuple(m.form for m in kept), raw=raw, noun=noun)
+            second = self.source.second_reading(word)
+            if second is not None and second.noun:
+                noun = second.noun  # 미추홀구의: also 미추홀구
+            elif second is not None:
+                morphemes = second.parts  # 자율주행셔틀: all of 자율, 주행, 셔틀
+        return QueryWord(text=text, morphemes=morphemes, raw=raw, noun=noun)
 
 
 def _cut_particle(word: str) -> str:

@@ -20,7 +20,7 @@ from newsbot.app import App
 from newsbot.ingest import importer
 from newsbot.ingest.importer import Format, import_articles, import_records
 from newsbot.ingest.records import record_to_draft
-from newsbot.text.analyzer import Analyzer, Morpheme
+from newsbot.text.analyzer import Analyzer, Morpheme, SecondReading
 from tests.builders import PUBLISHED
 
 
@@ -44,7 +44,7 @@ class RecordingSource:
         self.threads.add(threading.get_ident())
         return [[] for _ in texts]
 
-    def particle_reading(self, word: str) -> str | None:
+    def second_reading(self, word: str) -> SecondReading | None:
         return None
 
 

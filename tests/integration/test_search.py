@@ -165,6 +165,18 @@ async def test_a_name_kiwi_does_not_know_is_found_with_its_particle_on(app: App)
     assert known == {"g4"}
 
 
+async def test_a_compound_typed_without_its_space_finds_it_written_with_one(app: App) -> None:
+    await store_articles(
+        app,
+        draft(1, "판교 자율주행 셔틀 정식 운행", lead="자율주행 셔틀 3대가 달린다."),
+        draft(2, "공항 셔틀버스 증편", lead="자율 좌석제 도입."),
+    )
+
+    found = set(guids(await find(app, "자율주행셔틀")))
+
+    assert found == {"g1"}
+
+
 async def test_a_noun_is_found_inside_compounds(app: App) -> None:
     await load_all(app, views=False)
     compounds = ["드론전문의용소방대", "드론택배", "드론쇼", "드론레이싱대회"]
