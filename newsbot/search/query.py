@@ -81,11 +81,13 @@ def _word_term(word: QueryWord) -> Term | None:
     if not grams:
         return None
     marks = {word.text, *(m for m in word.morphemes if len(m) > 1)}
+    noun = _word_term(QueryWord(word.noun, (word.noun,), word.noun)) if word.noun else None
     return Term(
         bigrams=grams,
         morphemes=word.morphemes,
         highlight=tuple(sorted(marks, key=len)),
         word=word.text,
+        alternatives=(noun,) if noun is not None else (),
     )
 
 
@@ -142,8 +144,9 @@ def with_aliases(
 
     def widen(term: Term) -> Term:
         found = (alias_term(a, analyzer) for a in aliases.get(term.word, ()))
-        extra = tuple(t for t in found if t is not None and t.bigrams != term.bigrams)
-        return replace(term, alternatives=extra) if extra else term
+        known = {term.bigrams, *(t.bigrams for t in term.alternatives)}
+        extra = tuple(t for t in found if t is not None and t.bigrams not in known)
+        return replace(term, alternatives=term.alternatives + extra) if extra else term
 
     return replace(
         query,

@@ -85,6 +85,9 @@ def bigrams(text: str) -> list[str]:
 
 # One Hangul syllable right after a number: a counter such as 년, 월, 명, 원, 개.
 _COUNTER = re.compile(r"[\uac00-\ud7a3]")
+# How much less likely (Kiwi's log score) a noun + particle reading of a one-noun query word
+# may be and still be searched beside it: see KiwiMorphemes.particle_reading.
+PARTICLE_MARGIN = 3.0
 # Particles and endings to cut from a query word when Kiwi is not there to read it.
 _PARTICLES = (
     "에서는",
@@ -114,6 +117,15 @@ _PARTICLES = (
 
 
 @dataclass(frozen=True, slots=True)
+class SecondReading:
+    """How else a query word Kiwi read as one noun may be meant: that noun without a
+    particle, or several nouns (a compound typed without its space)."""
+
+    noun: str | None = None
+    parts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Morpheme:
     form: str  # folded
     start: int  # offset in the analysed text
@@ -125,6 +137,11 @@ class MorphemeSource(Protocol):
     def available(self) -> bool: ...
 
     def morphemes(self, texts: Sequence[str]) -> list[list[Morpheme]]: ...
+
+    def second_reading(self, word: str) -> SecondReading | None:
+        """Another reading of a word read as one noun, when it is nearly as likely (see
+        KiwiMorphemes.second_reading); None otherwise."""
+        ...
 
 
 class KiwiMorphemes:
@@ -186,6 +203,37 @@ class KiwiMorphemes:
             for tokens in results
         ]
 
+    def second_reading(self, word: str) -> SecondReading | None:
+        """Kiwi reads a name or compound it does not know as one noun, and the reading a
+        reader meant comes close behind; a word Kiwi knows keeps a wide margin (log scores):
+
+        - a particle on it: 미추홀구의 as one noun, 미추홀구 + 의 1.9 behind (고양이 over
+          고양 + 이: 4.7; 어린이 6.3; 호랑이 6.6);
+        - a compound typed without its space: 자율주행셔틀 as one noun, 자율 + 주행 + 셔틀
+          0.7 behind (articles write 자율주행 셔틀).
+
+        Within PARTICLE_MARGIN that reading is searched too."""
+        kiwi = self._load()
+        if kiwi is None:
+            return None
+        with self._calls:
+            readings = kiwi.analyze(word, top_n=3)
+        if not readings:
+            return None
+        best = readings[0][1]
+        for tokens, score in readings[1:]:
+            if best - score > PARTICLE_MARGIN:
+                break
+            nouns = [t for t in tokens if t.tag in ("NNG", "NNP")]
+            if not nouns or tokens[0].start != 0:
+                continue
+            if len(tokens) == 2 and len(nouns) == 1 and tokens[1].tag.startswith("J"):
+                if len(tokens[0].form) >= 2:
+                    return SecondReading(noun=fold(str(tokens[0].form)))
+            elif len(nouns) == len(tokens) > 1:
+                return SecondReading(parts=tuple(fold(str(t.form)) for t in tokens))
+        return None
+
 
 class NoMorphemes:
     """The analyzer without Kiwi: bigrams only (the fallback, and its tests)."""
@@ -195,6 +243,9 @@ class NoMorphemes:
     def morphemes(self, texts: Sequence[str]) -> list[list[Morpheme]]:
         return [[] for _ in texts]
 
+    def second_reading(self, word: str) -> SecondReading | None:
+        return None  # without Kiwi, query_word cuts particles by list already
+
 
 @dataclass(frozen=True, slots=True)
 class QueryWord:
@@ -203,6 +254,7 @@ class QueryWord:
     text: str  # the word without particles, folded: its bigrams must appear in order
     morphemes: tuple[str, ...]  # its content morphemes: all must appear
     raw: str  # the word as typed, folded
+    noun: str | None = None  # another reading: a noun Kiwi did not cut a particle from
 
 
 class Analyzer:
@@ -243,7 +295,15 @@ class Analyzer:
             # noun; keep it in the bigram phrase and let only that phrase match.
             return QueryWord(text=fold(word[kept[0].start : counter.end()]), morphemes=(), raw=raw)
         text = fold(word[kept[0].start : end])
-        return QueryWord(text=text, morphemes=tuple(m.form for m in kept), raw=raw)
+        morphemes = tuple(m.form for m in kept)
+        noun = None
+        if len(kept) == 1 and kept[0].start == 0 and end == len(word):
+            second = self.source.second_reading(word)
+            if second is not None and second.noun:
+                noun = second.noun  # 미추홀구의: also 미추홀구
+            elif second is not None:
+                morphemes = second.parts  # 자율주행셔틀: all of 자율, 주행, 셔틀
+        return QueryWord(text=text, morphemes=morphemes, raw=raw, noun=noun)
 
 
 def _cut_particle(word: str) -> str:

@@ -20,7 +20,7 @@ from newsbot.app import App
 from newsbot.ingest import importer
 from newsbot.ingest.importer import Format, import_articles, import_records
 from newsbot.ingest.records import record_to_draft
-from newsbot.text.analyzer import Analyzer, Morpheme
+from newsbot.text.analyzer import Analyzer, Morpheme, SecondReading
 from tests.builders import PUBLISHED
 
 
@@ -43,6 +43,9 @@ class RecordingSource:
     def morphemes(self, texts: Sequence[str]) -> list[list[Morpheme]]:
         self.threads.add(threading.get_ident())
         return [[] for _ in texts]
+
+    def second_reading(self, word: str) -> SecondReading | None:
+        return None
 
 
 async def test_records_are_drafted_and_indexed_off_the_event_loops_thread(

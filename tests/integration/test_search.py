@@ -149,6 +149,34 @@ async def test_the_articles_about_seongnam_city_rank_in_the_top_ten(app: App) ->
         assert headline_subjects <= set(guids(top)), query
 
 
+async def test_a_name_kiwi_does_not_know_is_found_with_its_particle_on(app: App) -> None:
+    await store_articles(
+        app,
+        draft(1, "인천 미추홀구 전세사기 피해자 1천명 넘어"),
+        draft(2, "미추홀 전세사기 주범 징역 15년", lead="미추홀구 빌라 48가구 피해."),
+        draft(3, "고양시 일산 호수공원 야간 개방", lead="고양 시민 축제."),
+        draft(4, "길고양이 급식소 설치", lead="고양이 중성화 지원."),
+    )
+
+    name = set(guids(await find(app, "미추홀구의")))  # Kiwi reads it as one noun
+    known = set(guids(await find(app, "고양이")))  # a word Kiwi knows keeps its own reading
+
+    assert name == {"g1", "g2"}
+    assert known == {"g4"}
+
+
+async def test_a_compound_typed_without_its_space_finds_it_written_with_one(app: App) -> None:
+    await store_articles(
+        app,
+        draft(1, "판교 자율주행 셔틀 정식 운행", lead="자율주행 셔틀 3대가 달린다."),
+        draft(2, "공항 셔틀버스 증편", lead="자율 좌석제 도입."),
+    )
+
+    found = set(guids(await find(app, "자율주행셔틀")))
+
+    assert found == {"g1"}
+
+
 async def test_a_noun_is_found_inside_compounds(app: App) -> None:
     await load_all(app, views=False)
     compounds = ["드론전문의용소방대", "드론택배", "드론쇼", "드론레이싱대회"]
