@@ -111,14 +111,14 @@ async def _postgres_keyed(
     """Ids of the newest articles (at least ``from_id``) whose search keys match: the GIN index
     on ``search_keys`` answers this without a recheck, and its heap is small.
 
-    Ordered by ``article_id + 0`` so that PostgreSQL cannot walk the primary key backwards
-    testing each row's keys (TOASTed, ~12 KB): for a common word it chose that walk, 35-42
+    Ordered and bounded by ``article_id + 0`` so that PostgreSQL cannot walk the primary key
+    testing each row's keys (TOASTed, ~12 KB): for a common word it chose that walk, 32-42
     ms at 20k articles, against 1.7-2.4 ms for the GIN bitmap and a top-N sort.
     """
     join, section_filter = _section_sql(query, "k.article_id")
     sql = text(  # only module constants are interpolated
         f"SELECT k.article_id FROM search_keys k{join} "  # noqa: S608
-        f"WHERE k.keys @@ CAST(:expression AS tsquery) AND k.article_id >= :from_id"
+        f"WHERE k.keys @@ CAST(:expression AS tsquery) AND k.article_id + 0 >= :from_id"
         f"{section_filter} ORDER BY k.article_id + 0 DESC LIMIT :limit"
     )
     params = _params(query, expression, limit) | {"from_id": from_id}
