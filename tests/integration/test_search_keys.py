@@ -15,6 +15,7 @@ from newsbot.app import App, open_app
 from newsbot.clock import FixedClock
 from newsbot.search.engine import search
 from newsbot.search.query import Mode, key_exact, keys_expression, parse_query, tsquery_expression
+from newsbot.store import migrate
 from newsbot.store.articles import store_drafts
 from newsbot.store.models import Article
 from newsbot.store.search_index import reindex
@@ -178,3 +179,25 @@ async def test_a_long_phrase_whose_pairs_occur_apart_is_not_found(app: App) -> N
         result = await search(session, KIWI, '"성남시의"', now=app.clock.now())
 
         assert [hit.article.guid for hit in result.hits] == ["b"]  # ...one is a match
+
+
+async def test_upgrading_a_store_that_has_documents_keys_every_one(
+    empty_pg_url: str, clock: FixedClock
+) -> None:
+    migrate.upgrade(empty_pg_url, "0012")  # before the keys
+    async with open_app(make_settings(empty_pg_url), clock=clock) as app, app.sessions() as session:
+        await store_drafts(
+            session,
+            [draft("a", "제주 감귤 수확", body="감귤 드론"), draft("b", "성남시 예산안")],
+            now=app.clock.now(),
+            analyzer=KIWI,
+        )
+        await session.commit()
+
+    migrate.upgrade(empty_pg_url)
+
+    async with open_app(make_settings(empty_pg_url), clock=clock) as app, app.sessions() as session:
+        assert len(await _key_versions(session)) == 2
+        assert await _mismatches(session) == {}
+        result = await search(session, KIWI, '"예산안"', now=app.clock.now())
+        assert [hit.article.guid for hit in result.hits] == ["b"]
