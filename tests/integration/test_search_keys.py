@@ -201,3 +201,32 @@ async def test_upgrading_a_store_that_has_documents_keys_every_one(
         assert await _mismatches(session) == {}
         result = await search(session, KIWI, '"예산안"', now=app.clock.now())
         assert [hit.article.guid for hit in result.hits] == ["b"]
+
+
+async def test_a_document_with_too_many_keys_for_one_tsvector_keeps_its_words(app: App) -> None:
+    """A tsvector holds at most 1 MB of lexemes and array_to_tsvector does not check it: the
+    keys keep every token, morpheme and headline key and the body's pairs that fit."""
+    body = " ".join(f"w{i}" for i in range(70_000))  # ~0.5 MB of tokens, ~1 MB of pairs
+    long_run = "x" * 3000  # a lexeme holds at most 2,047 bytes
+    async with app.sessions() as session:
+        await store_drafts(
+            session,
+            [draft("a", "거대한 문서", body=f"{body} {long_run} {long_run}")],
+            now=app.clock.now(),
+            analyzer=KIWI,
+        )
+        await session.commit()
+        keys = set(
+            await session.scalars(text("SELECT unnest(tsvector_to_array(keys)) FROM search_keys"))
+        )
+        tokens = {f"w{i}" for i in range(70_000)}
+        assert tokens <= keys
+        assert {"거대", "h:거대", "거대 대한", "h:거대 대한", "m:문서"} <= keys
+        assert sum(len(k.encode()) for k in keys) < 1_000_000
+        assert "w0 w1" in keys  # the first pairs fit; the last do not
+        assert "w69998 w69999" not in keys
+        assert not any(k.startswith("xxx") for k in keys)
+
+        result = await search(session, KIWI, "w69999", now=app.clock.now())
+
+        assert [hit.article.guid for hit in result.hits] == ["a"]

@@ -40,27 +40,55 @@ _SLICE = 5000  # documents keyed per statement when upgrading a full store
 
 # Tokens and their successors come from unnest and lead(): indexing the token array instead
 # (w[i], w[i + 1]) walks it from the start each time, 60 ms per document.
-_KEYS_OF = """
-CREATE FUNCTION search_keys_of(
-    title_bg text, lead_bg text, body_bg text, title_mo text, lead_mo text
-) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+# array_to_tsvector does not check tsvector's limits, it wraps: a lexeme holds at most 2,047
+# bytes (only a pair of two very long Latin or digit runs is that long, and no query can ask
+# for it: left out) and a tsvector at most 1 MB of lexemes. A document whose keys would pass
+# that (its tsvector, with positions, is under 1 MB) keeps its tokens, morphemes and
+# headline keys and as many body pairs as fit: a phrase in the rest of its body is not found.
+# (Documents are summed with their repeated keys first, which is cheap and errs on the safe
+# side; only a document over the limit pays for ranking its distinct keys.)
+_ARGS = "title_bg text, lead_bg text, body_bg text, title_mo text, lead_mo text"
+# Every key of a document with its rank, what is kept first when a document has too many (see
+# _CAPPED): tokens and morphemes 0, the headline's other keys 1, the body's pairs 2.
+_EVERY_KEY = """
+    SELECT p.prefix || t.w || CASE WHEN p.pair THEN ' ' || t.next ELSE '' END AS k,
+           CASE WHEN p.pair AND NOT t.head THEN 2 WHEN p.pair OR p.head_only THEN 1 ELSE 0 END
+           AS rank
+      FROM (
+            SELECT f.head, u.w, lead(u.w) OVER (PARTITION BY f.n ORDER BY u.i) AS next
+              FROM (VALUES (1, title_bg, true), (2, lead_bg, true), (3, body_bg, false))
+                   AS f(n, txt, head),
+                   unnest(string_to_array(lower(f.txt), ' ')) WITH ORDINALITY AS u(w, i)
+             WHERE u.w <> ''
+           ) AS t,
+           (VALUES ('', false, false), ('', true, false), ('h:', false, true),
+                   ('h:', true, true)) AS p(prefix, pair, head_only)
+     WHERE (t.head OR NOT p.head_only) AND (t.next IS NOT NULL OR NOT p.pair)
+    UNION ALL
+    SELECT 'm:' || m, 0
+      FROM unnest(string_to_array(lower(title_mo || ' ' || lead_mo), ' ')) AS m
+     WHERE m <> ''
+"""
+_CAPPED = f"""
+CREATE FUNCTION search_keys_capped({_ARGS}) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT coalesce(array_to_tsvector(array_agg(k)), ''::tsvector) FROM (
-        SELECT p.prefix || t.w || CASE WHEN p.pair THEN ' ' || t.next ELSE '' END AS k
-          FROM (
-                SELECT f.head, u.w, lead(u.w) OVER (PARTITION BY f.n ORDER BY u.i) AS next
-                  FROM (VALUES (1, title_bg, true), (2, lead_bg, true), (3, body_bg, false))
-                       AS f(n, txt, head),
-                       unnest(string_to_array(lower(f.txt), ' ')) WITH ORDINALITY AS u(w, i)
-                 WHERE u.w <> ''
-               ) AS t,
-               (VALUES ('', false, false), ('', true, false), ('h:', false, true),
-                       ('h:', true, true)) AS p(prefix, pair, head_only)
-         WHERE (t.head OR NOT p.head_only) AND (t.next IS NOT NULL OR NOT p.pair)
-        UNION ALL
-        SELECT 'm:' || m
-          FROM unnest(string_to_array(lower(title_mo || ' ' || lead_mo), ' ')) AS m
-         WHERE m <> ''
-    ) AS keys
+        SELECT k, sum(octet_length(k)) OVER (ORDER BY rank, k) AS running FROM (
+            SELECT k, min(rank) AS rank FROM ({_EVERY_KEY}) AS every_key
+             WHERE octet_length(k) < 2048 GROUP BY k
+        ) AS distinct_keys
+    ) AS ranked
+    WHERE running < 1000000
+$$
+"""
+_KEYS_OF = f"""
+CREATE FUNCTION search_keys_of({_ARGS}) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN coalesce(sum(octet_length(k)), 0) < 1000000
+                THEN coalesce(array_to_tsvector(array_agg(k)), ''::tsvector)
+                ELSE search_keys_capped(title_bg, lead_bg, body_bg, title_mo, lead_mo) END
+      FROM ({_EVERY_KEY}) AS every_key
+     WHERE octet_length(k) < 2048
 $$
 """
 
@@ -106,6 +134,7 @@ def upgrade() -> None:
         "CONSTRAINT fk_search_keys_article_id_search_docs FOREIGN KEY (article_id) "
         "REFERENCES search_docs (article_id) ON DELETE CASCADE)"
     )
+    op.execute(_CAPPED)
     op.execute(_KEYS_OF)
     for event, function in _TRIGGER_FUNCTIONS.items():
         op.execute(function)
@@ -134,3 +163,4 @@ def downgrade() -> None:
         op.execute(f"DROP FUNCTION search_docs_keys_{name}()")
     op.execute("DROP TABLE search_keys")
     op.execute("DROP FUNCTION search_keys_of(text, text, text, text, text)")
+    op.execute("DROP FUNCTION search_keys_capped(text, text, text, text, text)")
