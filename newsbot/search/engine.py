@@ -166,8 +166,9 @@ async def _postgres_newest(
         )
     if newest and not all(key_exact(t) for t in (*query.terms, *query.excluded)):
         exact = await _postgres_exact(session, query, mode, sorted({*newest, *headline}))
-        newest = [i for i in newest if exact[i][0]]
-        headline = [i for i in headline if exact[i][1]]
+        # .get: each statement sees the latest commits, and a document may be gone by now.
+        newest = [i for i in newest if exact.get(i, (False, False))[0]]
+        headline = [i for i in headline if exact.get(i, (False, False))[1]]
     return newest, headline, broad
 
 

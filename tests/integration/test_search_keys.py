@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from itertools import pairwise
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from newsbot.app import App, open_app
 from newsbot.clock import FixedClock
+from newsbot.search import engine
 from newsbot.search.engine import search
 from newsbot.search.query import Mode, key_exact, keys_expression, parse_query, tsquery_expression
 from newsbot.store import migrate
@@ -230,3 +232,31 @@ async def test_a_document_with_too_many_keys_for_one_tsvector_keeps_its_words(ap
         result = await search(session, KIWI, "w69999", now=app.clock.now())
 
         assert [hit.article.guid for hit in result.hits] == ["a"]
+
+
+async def test_a_document_deleted_during_a_search_is_simply_not_found(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each statement sees the latest commits: the exact test may miss a candidate's document."""
+    async with app.sessions() as session:
+        await store_drafts(
+            session,
+            [draft("a", "성남시의 드론"), draft("b", "성남시의 예산")],
+            now=app.clock.now(),
+            analyzer=KIWI,
+        )
+        await session.commit()
+    keyed = engine._postgres_keyed
+
+    async def keyed_then_deleted(*args: Any, **kwargs: Any) -> list[int]:
+        found = await keyed(*args, **kwargs)
+        async with app.sessions() as other:
+            await other.execute(text("DELETE FROM articles WHERE guid = 'a'"))
+            await other.commit()
+        return found
+
+    monkeypatch.setattr(engine, "_postgres_keyed", keyed_then_deleted)
+    async with app.sessions() as session:
+        result = await search(session, KIWI, '"성남시의"', now=app.clock.now())
+
+    assert [hit.article.guid for hit in result.hits] == ["b"]
