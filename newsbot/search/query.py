@@ -20,6 +20,7 @@ parentheses, SQL, emoji, control characters - simply is not a token.
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -220,30 +221,6 @@ def _ts_one(term: Term, *, headline_only: bool = False) -> str:
     return f"(({phrase}) | ({morphs}))"
 
 
-def _ts_loose_term(term: Term) -> str:
-    if term.alternatives:
-        return "(" + " | ".join(_ts_loose_one(t) for t in (term, *term.alternatives)) + ")"
-    return _ts_loose_one(term)
-
-
-def _ts_loose_one(term: Term) -> str:
-    grams = " & ".join(_lexeme(b) for b in term.bigrams)
-    if not term.morphemes:
-        return f"({grams})"
-    return f"(({grams}) | ({' & '.join(_lexeme(m) for m in term.morphemes)}))"
-
-
-def tsquery_loose(query: ParsedQuery, mode: Mode) -> str:
-    """A superset of ``tsquery_expression``'s matches that a GIN index answers exactly.
-
-    No phrases (``<->``), no weight labels and no exclusions: those make PostgreSQL recheck
-    every candidate against its whole tsvector, read from TOAST. Search narrows with this
-    first, then applies the exact expression to the newest few candidates only.
-    """
-    joiner = " & " if mode is Mode.ALL else " | "
-    return "(" + joiner.join(_ts_loose_term(t) for t in query.terms) + ")"
-
-
 def tsquery_expression(query: ParsedQuery, mode: Mode, *, headline_only: bool = False) -> str:
     """The tsquery; `headline_only`: the words in a title or lead (exclusions anywhere)."""
     joiner = " & " if mode is Mode.ALL else " | "
@@ -251,4 +228,50 @@ def tsquery_expression(query: ParsedQuery, mode: Mode, *, headline_only: bool = 
     expression = "(" + joiner.join(terms) + ")"
     if query.excluded:
         expression += " & !(" + " | ".join(_ts_term(t) for t in query.excluded) + ")"
+    return expression
+
+
+# --- PostgreSQL search keys (migration 0012p) -------------------------------------------------
+
+
+def _key_term(term: Term, *, headline_only: bool) -> str:
+    if term.alternatives:  # its aliases, or another reading: any of them will do
+        spellings = (_key_one(t, headline_only=headline_only) for t in (term, *term.alternatives))
+        return "(" + " | ".join(spellings) + ")"
+    return _key_one(term, headline_only=headline_only)
+
+
+def _key_one(term: Term, *, headline_only: bool) -> str:
+    prefix = "h:" if headline_only else ""
+    grams = [g.lower() for g in term.bigrams]
+    if len(grams) == 1:
+        keys = [prefix + grams[0]]
+    else:
+        keys = [f"{prefix}{a} {b}" for a, b in itertools.pairwise(grams)]
+    phrase = " & ".join(_lexeme(k) for k in keys)
+    if not term.morphemes:
+        return f"({phrase})"
+    morphs = " & ".join(_lexeme("m:" + m.lower()) for m in term.morphemes)
+    return f"(({phrase}) | ({morphs}))"
+
+
+def key_exact(term: Term) -> bool:
+    """Whether the keys answer this term exactly: a phrase of up to two tokens is one key, a
+    longer one only the AND of its neighbouring pairs (a superset); every spelling counts."""
+    return all(len(t.bigrams) <= 2 for t in (term, *term.alternatives))
+
+
+def keys_expression(query: ParsedQuery, mode: Mode, *, headline_only: bool = False) -> str:
+    """A tsquery over ``search_keys.keys`` (cast, not parsed): plain ``&``/``|``, which GIN
+    answers without reading the documents.
+
+    It matches what ``tsquery_expression`` matches when every term is ``key_exact``, and a
+    superset otherwise (an excluded phrase of three tokens or more is then left out).
+    """
+    joiner = " & " if mode is Mode.ALL else " | "
+    terms = (_key_term(t, headline_only=headline_only) for t in query.terms)
+    expression = "(" + joiner.join(terms) + ")"
+    excluded = [_key_term(t, headline_only=False) for t in query.excluded if key_exact(t)]
+    if excluded:
+        expression += " & !(" + " | ".join(excluded) + ")"
     return expression

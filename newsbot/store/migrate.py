@@ -25,22 +25,22 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 # Backend-specific parts of the search index that the models do not describe.
-_UNMODELLED_TABLES = ("search_fts", "search_terms", "search_totals")
+_UNMODELLED_TABLES = ("search_fts", "search_terms", "search_totals", "search_keys")
 _UNMODELLED_COLUMNS = {("search_docs", "tsv"), ("search_docs", "doclen")}
 
 
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """Leave FTS5 shadow tables and PostgreSQL's tsvector and bm25 statistics out of schema
-    comparisons."""
+    """Leave FTS5 shadow tables and PostgreSQL's tsvector, search keys and bm25 statistics out
+    of schema comparisons."""
     if type_ == "table" and name and name.startswith(_UNMODELLED_TABLES):
         return False
     if type_ == "column":
         table = getattr(getattr(obj, "table", None), "name", None)
         if (table, name) in _UNMODELLED_COLUMNS:
             return False
-    return not (type_ == "index" and name == "ix_search_docs_tsv")
+    return not (type_ == "index" and name in ("ix_search_docs_tsv", "ix_search_keys_keys"))
 
 
 def alembic_config() -> Config:

@@ -129,10 +129,13 @@ async def optimize(session: AsyncSession) -> None:
     fresh statistics for the planner.
     """
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT gin_clean_pending_list('ix_search_docs_tsv')"))
-        await session.commit()
+        for index in ("ix_search_docs_tsv", "ix_search_keys_keys"):
+            await session.execute(
+                text("SELECT gin_clean_pending_list(CAST(:i AS regclass))"), {"i": index}
+            )
+            await session.commit()
         connection = await session.connection()
-        await connection.exec_driver_sql("ANALYZE search_docs")
+        await connection.exec_driver_sql("ANALYZE search_docs, search_keys")
     else:
         await session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
     await session.commit()

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from newsbot.search.query import (
     Mode,
     fts5_expression,
+    keys_expression,
     parse_query,
     tsquery_expression,
-    tsquery_loose,
     with_aliases,
 )
 from newsbot.text.analyzer import default_analyzer
@@ -72,7 +72,7 @@ def test_both_stores_get_the_same_or_group() -> None:
 
     ts = tsquery_expression(widened, Mode.ALL)
     assert ts.startswith("(((('ai') | ('ai':AB)) | (('인공':CD <-> '공지':CD <-> '지능':CD)")
-    assert "'인공' & '공지' & '지능'" in tsquery_loose(widened, Mode.ALL)
+    assert "'인공 공지' & '공지 지능'" in keys_expression(widened, Mode.ALL)
 
 
 @given(st.text(max_size=60))

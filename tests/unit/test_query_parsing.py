@@ -21,6 +21,8 @@ from newsbot.search.query import (
     ParsedQuery,
     Term,
     fts5_expression,
+    key_exact,
+    keys_expression,
     parse_query,
     tsquery_expression,
 )
@@ -36,6 +38,9 @@ FTS5_OPERATORS = re.compile(
 )
 TS_LEXEME = re.compile(rf"'{TOKEN}'")
 TS_OPERATORS = re.compile(r"<->|:AB|:CD|[&|!()]|\s+")  # :AB morphemes only, :CD bigrams only
+# Search keys: a token or two neighbouring ones, h: in the headline, m: a morpheme.
+KEY_LEXEME = re.compile(rf"'(?:h:)?{TOKEN}(?: {TOKEN})?'|'m:{TOKEN}'")
+KEY_OPERATORS = re.compile(r"[&|!()]|\s+")
 
 HOSTILE = [
     '"',
@@ -215,6 +220,40 @@ def test_tsquery_expression_uses_followed_by_for_bigrams_and_labels_morphemes() 
     )
 
 
+def test_keys_expression_asks_for_neighbouring_pairs_or_prefixed_morphemes() -> None:
+    parsed = parse_query("성남시는 드론", KIWI)
+
+    assert (
+        keys_expression(parsed, Mode.ALL)
+        == "((('성남 남시') | ('m:성남시')) & (('드론') | ('m:드론')))"
+    )
+    assert keys_expression(parsed, Mode.ALL, headline_only=True) == (
+        "((('h:성남 남시') | ('m:성남시')) & (('h:드론') | ('m:드론')))"
+    )
+
+
+def test_a_phrase_of_three_tokens_or_more_is_the_and_of_its_pairs_and_not_exact() -> None:
+    parsed = parse_query('"성남시 드론" -"수원시 축제"', KIWI)
+
+    assert [key_exact(t) for t in parsed.terms] == [False]
+    assert (
+        keys_expression(parsed, Mode.ALL) == "(('성남 남시' & '남시 드론'))"
+    )  # exclusion left out
+
+
+def test_an_excluded_word_of_two_tokens_or_fewer_is_excluded_by_its_keys() -> None:
+    parsed = parse_query("드론 -축제", PLAIN)
+
+    assert keys_expression(parsed, Mode.ANY) == "(('드론')) & !(('축제'))"
+
+
+def test_keys_are_lowercase_like_the_stored_ones() -> None:
+    parsed = parse_query("WeGO", KIWI)
+
+    assert "WeGO" not in keys_expression(parsed, Mode.ALL)
+    assert "'wego'" in keys_expression(parsed, Mode.ALL)
+
+
 # --- whatever is typed ---------------------------------------------------------------------
 
 
@@ -224,6 +263,10 @@ def fts5_residue(expression: str) -> str:
 
 def tsquery_residue(expression: str) -> str:
     return TS_OPERATORS.sub("", TS_LEXEME.sub("", expression))
+
+
+def keys_residue(expression: str) -> str:
+    return KEY_OPERATORS.sub("", KEY_LEXEME.sub("", expression))
 
 
 def balanced(expression: str, quote: str) -> bool:
@@ -263,6 +306,10 @@ def check_expressions(text: str, connection: sqlite3.Connection) -> None:
         ts = tsquery_expression(parsed, mode)
         assert tsquery_residue(ts) == "", ts
         assert balanced(ts, "'"), ts
+        for headline in (False, True):
+            keys = keys_expression(parsed, mode, headline_only=headline)
+            assert keys_residue(keys) == "", keys
+            assert balanced(keys, "'"), keys
 
 
 @given(st.text())
