@@ -33,6 +33,11 @@ from newsbot.text.analyzer import Analyzer
 
 BATCH = 200
 OPTIMIZE_AFTER = 1000  # documents written at once beyond which the index is compacted
+# Characters of a body that are indexed: a longer one (a full report pasted into a CMS) is
+# stored whole but searched by its first 100,000 characters. PostgreSQL refuses a tsvector
+# over 1 MB, which a body of roughly 300 KB reached, and the article was then not stored at
+# all; both stores index the same text, so they still find the same articles.
+MAX_INDEXED_BODY = 100_000
 _TEXT_COLUMNS = ("title_bg", "title_mo", "lead_bg", "lead_mo", "body_bg", "body_mo")
 
 
@@ -40,7 +45,7 @@ _Texts = tuple[int, int, str, str, str]  # id, revision, title, lead, body
 
 
 def _texts(articles: Sequence[Article]) -> list[_Texts]:
-    return [(a.id, a.revision, a.title, a.lead, a.body) for a in articles]
+    return [(a.id, a.revision, a.title, a.lead, a.body[:MAX_INDEXED_BODY]) for a in articles]
 
 
 def _documents(analyzer: Analyzer, texts: Sequence[_Texts]) -> list[dict[str, object]]:

@@ -177,6 +177,18 @@ async def test_a_compound_typed_without_its_space_finds_it_written_with_one(app:
     assert found == {"g1"}
 
 
+async def test_a_very_long_body_is_stored_and_found_by_its_beginning(app: App) -> None:
+    paragraph = "성남시 교통 예산 심의가 이어졌다. 시민 의견을 듣는 공청회도 열렸다. "
+    body = "판교 자율주행 셔틀 보고서. " + paragraph * 12_000  # about 500,000 characters
+    await store_articles(app, draft(1, "시의회 회의록 전문", body=body + " 끝맺음단어"))
+
+    found = set(guids(await find(app, "자율주행")))
+    past_the_cap = set(guids(await find(app, "끝맺음단어")))
+
+    assert found == {"g1"}  # stored, and searched by its first 100,000 characters
+    assert past_the_cap == set()
+
+
 async def test_a_noun_is_found_inside_compounds(app: App) -> None:
     await load_all(app, views=False)
     compounds = ["드론전문의용소방대", "드론택배", "드론쇼", "드론레이싱대회"]
