@@ -55,7 +55,10 @@ def fit(text: str, limit: int) -> str:
     Trimming happens on the raw text, so an entity is never cut in half; a trimmed text ends
     with an ellipsis that counts towards the limit.
     """
-    text = " ".join(text.split())
+    return _escaped_within(" ".join(text.split()), limit)
+
+
+def _escaped_within(text: str, limit: int) -> str:
     escaped = escape(text)
     if len(escaped) <= limit:
         return escaped
@@ -78,18 +81,7 @@ MAX_PLAIN = 4_000  # an operator's message: Slack's advice for a readable top-le
 def plain(text: str, limit: int = MAX_PLAIN) -> str:
     """An operator's plain text (an alert) escaped, lines kept, at most ``limit`` characters
     once escaped: a feed titled ``<!channel>`` pings no one and links nowhere."""
-    escaped = escape(text)
-    if len(escaped) <= limit:
-        return escaped
-    kept: list[str] = []
-    used = len(ELLIPSIS)
-    for char in text:
-        piece = escape(char)
-        if used + len(piece) > limit:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept).rstrip() + ELLIPSIS
+    return _escaped_within(text, limit)
 
 
 def link_target(url: str) -> str | None:
