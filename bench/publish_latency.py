@@ -26,7 +26,6 @@ import os
 import random
 import signal
 import socket
-import statistics
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.latency import TAG, Arrivals
+from bench.latency import TAG, Arrivals, median_p95_max
 from bench.stores import fresh_store, stores_to_run
 from newsbot.app import open_app
 from newsbot.clock import SystemClock
@@ -170,8 +169,7 @@ async def measure(
 
 
 def _summary(seconds: list[float]) -> str:
-    p95 = statistics.quantiles(seconds, n=20, method="inclusive")[-1]
-    return " | ".join(f"{1000 * s:.0f} ms" for s in (statistics.median(seconds), p95, max(seconds)))
+    return " | ".join(f"{1000 * s:.0f} ms" for s in median_p95_max(seconds))
 
 
 def main() -> None:
